@@ -1,0 +1,72 @@
+"""The audit trail: one append-only event per state change, written in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from app.extensions import db
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class AuditEvent(db.Model):  # type: ignore[name-defined]
+    """Who did what, when, to which record, with the values before and after."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    actor_label: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("requests.id"), nullable=True, index=True
+    )
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class AuditTrailIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete an audit event."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, flush_context: Any, instances: Any) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent):
+            raise AuditTrailIsAppendOnly("audit events cannot be changed or deleted")
+
+
+def record_event(
+    session: Session,
+    *,
+    actor: Any,
+    action: str,
+    entity_type: str,
+    entity_id: int,
+    request_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an audit event to the session; the caller's transaction commits it with the change."""
+    ev = AuditEvent(
+        actor_user_id=getattr(actor, "user_id", None),
+        actor_label=getattr(actor, "label", "system"),
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        request_id=request_id,
+        before=before,
+        after=after,
+    )
+    session.add(ev)
+    return ev

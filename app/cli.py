@@ -1,0 +1,154 @@
+"""Flask CLI commands: seed, users, tokens, worker, translate."""
+
+from __future__ import annotations
+
+import subprocess  # noqa: S404 (runs pybabel from this venv, fixed arguments)
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.auth import services as auth_services
+from app.auth.models import Role
+from app.languages import PRIORITY
+
+
+def register_cli(app: Flask) -> None:
+    """Add the project's commands to `flask`."""
+    app.cli.add_command(seed)
+    app.cli.add_command(users)
+    app.cli.add_command(tokens)
+    app.cli.add_command(worker)
+    app.cli.add_command(translate)
+
+
+@click.command()
+@click.option("--demo/--no-demo", default=True, help="Also create one demo user per role.")
+def seed(demo: bool) -> None:
+    """Add the city's departments (and demo users); safe to run again."""
+    from app.seed import seed_demo_users, seed_departments
+
+    added = seed_departments()
+    click.echo(f"departments: {added} added")
+    click.echo(
+        f"priority languages: {len(PRIORITY)} ({', '.join(lang.code for lang in PRIORITY)})"
+    )
+    if not demo:
+        return
+    created = seed_demo_users()
+    if created:
+        click.echo("demo logins (shown only now; reset with `flask users set-password EMAIL`):")
+        for email, role, password in created:
+            click.echo(f"  {role:<12} {email:<32} {password}")
+    else:
+        click.echo("demo users: already there (reset with `flask users set-password EMAIL`)")
+
+
+users = AppGroup("users", help="Manage users.")
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--department", "department_slug", help="Department slug (required for staff).")
+@click.password_option()
+def create_user_command(
+    email: str, name: str, role: str, department_slug: str | None, password: str
+) -> None:
+    """Create a user."""
+    try:
+        auth_services.create_user(email, name, Role(role), password, department_slug)
+    except (ValueError, auth_services.UnknownDepartment) as exc:
+        raise click.ClickException(f"cannot create user: {exc}") from exc
+    click.echo(f"created {role} {email}")
+
+
+@users.command("set-password")
+@click.argument("email")
+@click.password_option()
+def set_password_command(email: str, password: str) -> None:
+    """Set a user's password."""
+    from sqlalchemy import select
+
+    from app.audit import record_event
+    from app.auth.actor import SYSTEM
+    from app.auth.models import User
+    from app.extensions import db
+
+    user = db.session.scalar(select(User).where(User.email == email.lower()))
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    user.set_password(password)
+    record_event(db.session, actor=SYSTEM, action="user.password_set", entity_type="user",
+                 entity_id=user.id)
+    db.session.commit()
+    click.echo("password set")
+
+
+tokens = AppGroup("tokens", help="Manage department API tokens.")
+
+
+@tokens.command("create")
+@click.option("--department", "department_slug", required=True)
+@click.option("--name", required=True, help="Which system uses it, e.g. 311.")
+def create_token_command(department_slug: str, name: str) -> None:
+    """Issue an API token; it is printed once and only its hash is kept."""
+    try:
+        token, secret = auth_services.issue_api_token(department_slug, name)
+    except auth_services.UnknownDepartment as exc:
+        raise click.ClickException(f"no department {exc}") from exc
+    click.echo(f"token {token.id} for {department_slug} ({name}):")
+    click.echo(secret)
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+def revoke_token_command(token_id: int) -> None:
+    """Revoke an API token."""
+    try:
+        auth_services.revoke_api_token(token_id)
+    except LookupError as exc:
+        raise click.ClickException(f"no token {token_id}") from exc
+    click.echo("revoked")
+
+
+@click.command()
+@click.option("--workers", default=2, show_default=True, help="Worker threads.")
+def worker(workers: int) -> None:
+    """Run the background worker until Ctrl-C."""
+    huey = current_app.extensions["queue"]
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    consumer.run()
+
+
+translate = AppGroup("translate", help="Translation catalogs (Babel).")
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pybabel(*args: str) -> None:
+    cmd = [sys.executable, "-m", "babel.messages.frontend", *args]
+    subprocess.run(cmd, check=True, cwd=_ROOT)  # noqa: S603
+
+
+@translate.command("update")
+def translate_update() -> None:
+    """Extract strings and merge them into every catalog."""
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
+             "-o", "translations/messages.pot", "app")
+    _pybabel("update", "-i", "translations/messages.pot", "-d", "translations", "--no-fuzzy-matching")
+
+
+@translate.command("compile")
+def translate_compile() -> None:
+    """Compile every catalog to .mo."""
+    _pybabel("compile", "-d", "translations", "--statistics")
+
+
+@translate.command("init")
+@click.argument("locale")
+def translate_init(locale: str) -> None:
+    """Start a catalog for a new locale."""
+    _pybabel("init", "-i", "translations/messages.pot", "-d", "translations", "-l", locale)

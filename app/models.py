@@ -1,0 +1,7 @@
+"""Every model, imported in one place so Alembic and the app see the whole schema."""
+
+from app.audit import AuditEvent
+from app.auth.models import ApiToken, Department, User
+from app.requests.models import Document, Job, Request
+
+__all__ = ["ApiToken", "AuditEvent", "Department", "Document", "Job", "Request", "User"]

@@ -1,0 +1,140 @@
+"""Requests, their per-language jobs, and uploaded documents."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.audit import utcnow
+from app.auth.models import ApiToken, Department, User
+from app.extensions import db, value_enum
+
+
+class RequestKind(enum.StrEnum):
+    TRANSLATION = "translation"
+    INTERPRETATION = "interpretation"
+
+
+class Channel(enum.StrEnum):
+    WEB = "web"
+    SMS = "sms"
+    API = "api"
+
+
+class RequestStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class JobStatus(enum.StrEnum):
+    NEW = "new"
+    DRAFTING = "drafting"
+    READY = "ready"
+    OFFERED = "offered"
+    IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class Audience(enum.StrEnum):
+    PUBLIC = "public"
+    RESIDENT = "resident"
+    COMMUNITY = "community"
+    INTERNAL = "internal"
+
+
+class InterpretationMode(enum.StrEnum):
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    VIDEO = "video"
+
+
+class Document(db.Model):  # type: ignore[name-defined]
+    """An uploaded or pasted source document, its bytes stored once under its SHA-256."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    extension: Mapped[str] = mapped_column(String(10))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    word_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Request(db.Model):  # type: ignore[name-defined]
+    """What a department asked for: a translation of one document, or an interpreter."""
+
+    __tablename__ = "requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True, nullable=True)
+    kind: Mapped[RequestKind] = mapped_column(value_enum(RequestKind))
+    channel: Mapped[Channel] = mapped_column(value_enum(Channel))
+    status: Mapped[RequestStatus] = mapped_column(value_enum(RequestStatus), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"), nullable=True)
+    title: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    source_language: Mapped[str] = mapped_column(String(10), default="en")
+    vital: Mapped[bool] = mapped_column(Boolean, default=False)
+    audience: Mapped[Audience | None] = mapped_column(value_enum(Audience), nullable=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), nullable=True)
+    requested_due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    policy_due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    policy_version: Mapped[str] = mapped_column(String(40))
+    # Interpretation only.
+    mode: Mapped[InterpretationMode | None] = mapped_column(
+        value_enum(InterpretationMode), nullable=True
+    )
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    duration_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    location: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    resident_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    resident_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)  # E.164; PII
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    department: Mapped[Department] = relationship()
+    requester: Mapped[User | None] = relationship()
+    api_token: Mapped[ApiToken | None] = relationship()
+    document: Mapped[Document | None] = relationship()
+    jobs: Mapped[list[Job]] = relationship(
+        back_populates="request", order_by="Job.id", cascade="all, delete-orphan"
+    )
+
+
+class Job(db.Model):  # type: ignore[name-defined]
+    """The work for one target language of a request."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    language: Mapped[str] = mapped_column(String(10), index=True)
+    status: Mapped[JobStatus] = mapped_column(value_enum(JobStatus), index=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    policy_due_date: Mapped[date] = mapped_column(Date)
+    vendor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    request: Mapped[Request] = relationship(back_populates="jobs")

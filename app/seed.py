@@ -1,0 +1,56 @@
+"""Demo data: the city's departments and one demo user per role."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+
+from app.auth.models import Department, Role, User
+from app.auth.services import create_user
+from app.extensions import db
+
+DEPARTMENTS = (
+    ("housing", "Housing & Neighborhood Services"),
+    ("water", "Charlotte Water"),
+    ("solid-waste", "Solid Waste Services"),
+    ("police", "Police (non-emergency)"),
+    ("311", "CharMeck 311"),
+    ("community-relations", "Community Relations"),
+    ("transportation", "Transportation"),
+    ("planning", "Planning, Design & Development"),
+)
+
+DEMO_USERS = (
+    ("staff.housing@city.example", "Hana Staff", Role.STAFF, "housing"),
+    ("staff.water@city.example", "Walt Staff", Role.STAFF, "water"),
+    ("coordinator@city.example", "Cora Coordinator", Role.COORDINATOR, None),
+    ("vendor@city.example", "Vera Vendor", Role.VENDOR, None),
+    ("compliance@city.example", "Colin Compliance", Role.COMPLIANCE, None),
+    ("admin@city.example", "Ada Admin", Role.ADMIN, None),
+)
+
+
+def seed_departments() -> int:
+    """Add the departments that are missing; return how many were added."""
+    existing = set(db.session.scalars(select(Department.slug)))
+    added = 0
+    for slug, name in DEPARTMENTS:
+        if slug not in existing:
+            db.session.add(Department(slug=slug, name=name))
+            added += 1
+    db.session.commit()
+    return added
+
+
+def seed_demo_users() -> list[tuple[str, str, str]]:
+    """Create the demo users that are missing, with random passwords; return (email, role, password)."""
+    created = []
+    existing = set(db.session.scalars(select(User.email)))
+    for email, name, role, dept in DEMO_USERS:
+        if email in existing:
+            continue
+        password = secrets.token_urlsafe(12)
+        create_user(email, name, role, password, dept)
+        created.append((email, role.value, password))
+    return created

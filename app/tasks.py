@@ -1,0 +1,74 @@
+"""The background queue (Huey): a SQLite file by default, Redis when FLASK_QUEUE_URL says so."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from huey import Huey, RedisHuey, SqliteHuey
+from sqlalchemy import select
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def request_submitted(request_id: int) -> None:
+    """Tell the coordinator a request arrived (console notifier; no resident data is logged)."""
+    from app.requests.models import Request
+
+    req = db.session.scalar(select(Request).where(Request.id == request_id))
+    if req is None:  # deleted since: nothing to say, and safe to run twice
+        return
+    log.info(
+        "new %s request %s from %s: %d job(s), languages %s",
+        req.kind.value, req.number, req.department.slug, len(req.jobs),
+        ",".join(j.language for j in req.jobs),
+    )
+
+
+#: Task functions by name. They take ids, open their own session, and are safe to run twice.
+TASKS: dict[str, Callable[..., Any]] = {"request_submitted": request_submitted}
+
+
+def _in_app_context(app: Flask, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with app.app_context():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+    run.__name__ = fn.__name__
+    run.__doc__ = fn.__doc__
+    return run
+
+
+def init_queue(app: Flask) -> None:
+    """Create the app's Huey instance and register the tasks on it."""
+    url = app.config["QUEUE_URL"]
+    immediate = bool(app.config["QUEUE_IMMEDIATE"])
+    huey: Huey
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        huey = RedisHuey("language-access", url=url, immediate=immediate)
+    elif url:
+        raise ValueError(f"FLASK_QUEUE_URL must be empty or a redis:// URL, not {url!r}")
+    else:
+        huey = SqliteHuey(
+            "language-access", filename=str(Path(app.instance_path) / "queue.db"),
+            immediate=immediate,
+        )
+    tasks = {
+        name: huey.task(name=name, retries=3, retry_delay=10)(_in_app_context(app, fn))
+        for name, fn in TASKS.items()
+    }
+    app.extensions["queue"] = huey
+    app.extensions["queue_tasks"] = tasks
+
+
+def enqueue(name: str, *args: Any) -> None:
+    """Queue a task by name for the worker."""
+    current_app.extensions["queue_tasks"][name](*args)

@@ -1,0 +1,42 @@
+"""Template helpers shared by every page: locale, text direction, language names, dates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask, request, url_for
+from flask_babel import format_date, format_datetime, get_locale
+
+from app.languages import BY_CODE, UI_LOCALES, display_name
+
+
+def page_url(page: int) -> str:
+    """The current page's URL with a different page number, keeping its filters."""
+    args = request.args.to_dict()
+    args["page"] = str(page)
+    return url_for(request.endpoint or "requests.index", **(request.view_args or {}), **args)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Give templates the locale, its direction, and formatting helpers."""
+
+    @app.context_processor
+    def locale_context() -> dict[str, Any]:
+        code = str(get_locale() or "en")
+        lang = BY_CODE.get(code.split("_")[0])
+        return {
+            "locale_code": code,
+            "lang_dir": lang.direction if lang else "ltr",
+            "ui_locales": [(c, BY_CODE[c].native_name) for c in UI_LOCALES],
+            "language_name": display_name,
+            "page_url": page_url,
+        }
+
+    @app.template_filter("day")
+    def day_filter(value: date | None) -> str:
+        return format_date(value, "medium") if value else ""
+
+    @app.template_filter("moment")
+    def moment_filter(value: datetime | None) -> str:
+        return format_datetime(value, "medium") if value else ""
