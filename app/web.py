@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
+from wtforms.fields.choices import SelectChoice
 
 from app.languages import BY_CODE, UI_LOCALES, display_name
 
@@ -40,3 +42,8 @@ def register_template_helpers(app: Flask) -> None:
     @app.template_filter("moment")
     def moment_filter(value: datetime | None) -> str:
         return format_datetime(value, "medium") if value else ""
+
+
+def choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
+    """WTForms select choices from (value, label) pairs; labels may be lazy strings."""
+    return [SelectChoice(value, str(label)) for value, label in pairs]

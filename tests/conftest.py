@@ -112,7 +112,7 @@ def city(app: Flask) -> dict[str, Any]:
         }
         ids: dict[str, Any] = {"housing": housing.id, "water": water.id}
         for key, (role, dept) in people.items():
-            user = User(email=f"{key}@city.test", name=key.replace("_", " ").title(),
+            user = User(email=f"{key}@city.example", name=key.replace("_", " ").title(),
                         password_hash=_HASH, role=role, department_id=dept)
             db.session.add(user)
             db.session.flush()
@@ -133,7 +133,7 @@ def login(client: FlaskClient, who: str) -> None:
     page = client.get("/login")
     resp = client.post(
         "/login",
-        data={"email": f"{who}@city.test", "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+        data={"email": f"{who}@city.example", "password": PASSWORD, "csrf_token": csrf_from(page.text)},
     )
     assert resp.status_code == 302, resp.text
 

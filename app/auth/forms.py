@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
 from app.languages import BY_CODE, UI_LOCALES
+from app.web import choices
 
 
 class LoginForm(FlaskForm):
@@ -17,9 +20,12 @@ class LoginForm(FlaskForm):
 
 
 class PreferencesForm(FlaskForm):
-    locale = SelectField(
-        _l("Language of this site"),
-        choices=[("", _l("Same as my browser"))]
-        + [(code, BY_CODE[code].native_name) for code in UI_LOCALES],
-    )
+    locale = SelectField(_l("Language of this site"))
     submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.locale.choices = choices(
+            [("", _l("Same as my browser"))]
+            + [(code, BY_CODE[code].native_name) for code in UI_LOCALES]
+        )

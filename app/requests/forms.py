@@ -24,6 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.languages import PRIORITY_CODES, display_name
 from app.requests.models import Audience, InterpretationMode
+from app.web import choices
 
 AUDIENCE_LABELS = {
     Audience.PUBLIC: _l("The public"),
@@ -61,10 +62,10 @@ class TranslationRequestForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.languages.choices = [(c, display_name(c)) for c in PRIORITY_CODES]
-        self.audience.choices = [("", _l("Choose…"))] + [
-            (a.value, label) for a, label in AUDIENCE_LABELS.items()
-        ]
+        self.languages.choices = choices((c, display_name(c)) for c in PRIORITY_CODES)
+        self.audience.choices = choices(
+            [("", _l("Choose…")), *((a.value, label) for a, label in AUDIENCE_LABELS.items())]
+        )
 
 
 class InterpretationRequestForm(FlaskForm):
@@ -85,10 +86,10 @@ class InterpretationRequestForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.language.choices = [("", _l("Choose…"))] + [
-            (c, display_name(c)) for c in PRIORITY_CODES
-        ]
-        self.mode.choices = [(m.value, label) for m, label in MODE_LABELS.items()]
+        self.language.choices = choices(
+            [("", _l("Choose…")), *((c, display_name(c)) for c in PRIORITY_CODES)]
+        )
+        self.mode.choices = choices((m.value, label) for m, label in MODE_LABELS.items())
 
 
 class CancelForm(FlaskForm):

@@ -34,6 +34,7 @@ from app.requests.forms import (
 )
 from app.requests.models import Channel, RequestKind, RequestStatus
 from app.requests.states import IllegalTransition
+from app.web import choices
 from app.requests.validation import (
     InterpretationInput,
     TranslationInput,
@@ -71,11 +72,16 @@ def _attach_errors(form: Any, errors: dict[str, str], aliases: dict[str, str]) -
 def index() -> Any:
     actor = current_actor()
     form = FilterForm(request.args)
-    form.status.choices = [("", _("Any"))] + [(s.value, labels.label(labels.STATUS_LABELS, s.value)) for s in RequestStatus]
-    form.language.choices = [("", _("Any"))] + [(c, display_name(c)) for c in PRIORITY_CODES]
-    form.kind.choices = [("", _("Any"))] + [(k.value, labels.label(labels.KIND_LABELS, k.value)) for k in RequestKind]
-    departments = list(db.session.scalars(select(Department).order_by(Department.name)))
-    form.department.choices = [("", _("All"))] + [(str(d.id), d.name) for d in departments]
+    any_ = ("", _("Any"))
+    form.status.choices = choices(
+        [any_, *((s.value, labels.label(labels.STATUS_LABELS, s.value)) for s in RequestStatus)]
+    )
+    form.language.choices = choices([any_, *((c, display_name(c)) for c in PRIORITY_CODES)])
+    form.kind.choices = choices(
+        [any_, *((k.value, labels.label(labels.KIND_LABELS, k.value)) for k in RequestKind)]
+    )
+    departments = db.session.scalars(select(Department).order_by(Department.name))
+    form.department.choices = choices([("", _("All")), *((str(d.id), d.name) for d in departments)])
     filters = services.RequestFilters(
         status=form.status.data or None,
         language=form.language.data or None,
@@ -116,7 +122,7 @@ def new_translation() -> Any:
             _attach_errors(form, {"document": str(exc)}, {})
         else:
             return redirect(url_for("requests.detail", request_id=req.id, submitted=1))
-    return render_template("requests/new_translation.html", form=form, status=_status(form))
+    return render_template("requests/new_translation.html", form=form), _status(form)
 
 
 @bp.route("/requests/new/interpretation", methods=["GET", "POST"])
@@ -138,7 +144,7 @@ def new_interpretation() -> Any:
             _attach_errors(form, exc.errors, {"starts_at": "start_date"})
         else:
             return redirect(url_for("requests.detail", request_id=req.id, submitted=1))
-    return render_template("requests/new_interpretation.html", form=form, status=_status(form))
+    return render_template("requests/new_interpretation.html", form=form), _status(form)
 
 
 def _status(form: Any) -> int:
