@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.auth import services as auth_services
 from app.auth.models import Role
@@ -26,15 +26,14 @@ def register_cli(app: Flask) -> None:
 
 @click.command()
 @click.option("--demo/--no-demo", default=True, help="Also create one demo user per role.")
+@with_appcontext
 def seed(demo: bool) -> None:
     """Add the city's departments (and demo users); safe to run again."""
     from app.seed import seed_demo_users, seed_departments
 
     added = seed_departments()
     click.echo(f"departments: {added} added")
-    click.echo(
-        f"priority languages: {len(PRIORITY)} ({', '.join(lang.code for lang in PRIORITY)})"
-    )
+    click.echo(f"priority languages: {len(PRIORITY)} ({', '.join(lang.code for lang in PRIORITY)})")
     if not demo:
         return
     created = seed_demo_users()
@@ -82,8 +81,9 @@ def set_password_command(email: str, password: str) -> None:
     if user is None:
         raise click.ClickException(f"no user {email}")
     user.set_password(password)
-    record_event(db.session, actor=SYSTEM, action="user.password_set", entity_type="user",
-                 entity_id=user.id)
+    record_event(
+        db.session, actor=SYSTEM, action="user.password_set", entity_type="user", entity_id=user.id
+    )
     db.session.commit()
     click.echo("password set")
 
@@ -117,6 +117,7 @@ def revoke_token_command(token_id: int) -> None:
 
 @click.command()
 @click.option("--workers", default=2, show_default=True, help="Worker threads.")
+@with_appcontext
 def worker(workers: int) -> None:
     """Run the background worker until Ctrl-C."""
     huey = current_app.extensions["queue"]
@@ -136,9 +137,28 @@ def _pybabel(*args: str) -> None:
 @translate.command("update")
 def translate_update() -> None:
     """Extract strings and merge them into every catalog."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
-             "-o", "translations/messages.pot", "app")
-    _pybabel("update", "-i", "translations/messages.pot", "-d", "translations", "--no-fuzzy-matching")
+    _pybabel(
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "_l",
+        "--no-location",
+        "--sort-output",
+        "--no-wrap",
+        "-o",
+        "translations/messages.pot",
+        "app",
+    )
+    _pybabel(
+        "update",
+        "-i",
+        "translations/messages.pot",
+        "-d",
+        "translations",
+        "--no-fuzzy-matching",
+        "--no-wrap",
+    )
 
 
 @translate.command("compile")

@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
 
 
 def instance_path(overrides: dict[str, Any] | None = None) -> str | None:
-    """The instance folder: an explicit INSTANCE_PATH, else FLASK_INSTANCE_PATH, else Flask's default."""
+    """The instance folder: INSTANCE_PATH given, else FLASK_INSTANCE_PATH, else Flask's default."""
     return (overrides or {}).get("INSTANCE_PATH") or os.environ.get("FLASK_INSTANCE_PATH") or None
 
 

@@ -29,7 +29,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Any:
         return error_response(
-            400, "csrf_failed",
+            400,
+            "csrf_failed",
             _("This form has expired or was changed. Go back, reload the page and try again."),
         )
 
@@ -54,7 +55,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(429)
     def rate_limited(exc: HTTPException) -> Any:
-        return error_response(429, "rate_limited", _("Too many tries. Wait a minute and try again."))
+        return error_response(
+            429, "rate_limited", _("Too many tries. Wait a minute and try again.")
+        )
 
     @app.errorhandler(405)
     def method_not_allowed(exc: HTTPException) -> Any:

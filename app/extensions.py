@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -9,14 +11,12 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-import enum
-
 from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 
 class Base(DeclarativeBase):
-    """Declarative base with a naming convention, so migrations name constraints the same everywhere."""
+    """Declarative base with a naming convention, so constraints get the same names everywhere."""
 
     metadata = MetaData(
         naming_convention={
@@ -31,9 +31,7 @@ class Base(DeclarativeBase):
 
 def value_enum(cls: type[enum.Enum]) -> Enum:
     """Store an enum as its values in a VARCHAR, the same on SQLite and PostgreSQL."""
-    return Enum(
-        cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
-    )
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
 db = SQLAlchemy(model_class=Base)

@@ -44,7 +44,7 @@ def seed_departments() -> int:
 
 
 def seed_demo_users() -> list[tuple[str, str, str]]:
-    """Create the demo users that are missing, with random passwords; return (email, role, password)."""
+    """Create missing demo users with random passwords; return (email, role, password) each."""
     created = []
     existing = set(db.session.scalars(select(User.email)))
     for email, name, role, dept in DEMO_USERS:

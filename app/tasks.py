@@ -25,7 +25,10 @@ def request_submitted(request_id: int) -> None:
         return
     log.info(
         "new %s request %s from %s: %d job(s), languages %s",
-        req.kind.value, req.number, req.department.slug, len(req.jobs),
+        req.kind.value,
+        req.number,
+        req.department.slug,
+        len(req.jobs),
         ",".join(j.language for j in req.jobs),
     )
 
@@ -58,7 +61,8 @@ def init_queue(app: Flask) -> None:
         raise ValueError(f"FLASK_QUEUE_URL must be empty or a redis:// URL, not {url!r}")
     else:
         huey = SqliteHuey(
-            "language-access", filename=str(Path(app.instance_path) / "queue.db"),
+            "language-access",
+            filename=str(Path(app.instance_path) / "queue.db"),
             immediate=immediate,
         )
     tasks = {

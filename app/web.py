@@ -15,9 +15,9 @@ from app.languages import BY_CODE, UI_LOCALES, display_name
 
 def page_url(page: int) -> str:
     """The current page's URL with a different page number, keeping its filters."""
-    args = request.args.to_dict()
-    args["page"] = str(page)
-    return url_for(request.endpoint or "requests.index", **(request.view_args or {}), **args)
+    values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict()}
+    values["page"] = page
+    return url_for(request.endpoint or "requests.index", **values)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -19,7 +19,9 @@ from app.extensions import db
 
 PASSWORD = "correct horse battery staple"
 _HASH = generate_password_hash(PASSWORD, method="scrypt")
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
 
 
 def _database_url(tmp: Path) -> str:
@@ -32,10 +34,20 @@ def _database_url(tmp: Path) -> str:
 
 
 def _reset_postgres(app: Flask) -> None:
-    with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogs() -> None:
+    """Compile the committed .po catalogs so every test sees the current translations."""
+    from babel.messages.frontend import CommandLineInterface
+
+    CommandLineInterface().run(["pybabel", "-q", "compile", "-d", str(ROOT / "translations")])
 
 
 @pytest.fixture(scope="session")
@@ -112,8 +124,13 @@ def city(app: Flask) -> dict[str, Any]:
         }
         ids: dict[str, Any] = {"housing": housing.id, "water": water.id}
         for key, (role, dept) in people.items():
-            user = User(email=f"{key}@city.example", name=key.replace("_", " ").title(),
-                        password_hash=_HASH, role=role, department_id=dept)
+            user = User(
+                email=f"{key}@city.example",
+                name=key.replace("_", " ").title(),
+                password_hash=_HASH,
+                role=role,
+                department_id=dept,
+            )
             db.session.add(user)
             db.session.flush()
             ids[key] = user.id
@@ -133,7 +150,11 @@ def login(client: FlaskClient, who: str) -> None:
     page = client.get("/login")
     resp = client.post(
         "/login",
-        data={"email": f"{who}@city.example", "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+        data={
+            "email": f"{who}@city.example",
+            "password": PASSWORD,
+            "csrf_token": csrf_from(page.text),
+        },
     )
     assert resp.status_code == 302, resp.text
 

@@ -19,6 +19,10 @@ def _values(enum_cls: Any) -> list[str]:
     return [m.value for m in enum_cls]
 
 
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
 def _error(description: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -167,8 +171,8 @@ def openapi_document() -> dict[str, Any]:
                             "application/json": {
                                 "schema": {
                                     "oneOf": [
-                                        {"$ref": "#/components/schemas/TranslationRequestCreate"},
-                                        {"$ref": "#/components/schemas/InterpretationRequestCreate"},
+                                        _ref("TranslationRequestCreate"),
+                                        _ref("InterpretationRequestCreate"),
                                     ],
                                     "discriminator": {"propertyName": "kind"},
                                 }
@@ -187,21 +191,41 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "listRequests",
                     "summary": "The department's requests, newest first",
                     "parameters": [
-                        {"name": "status", "in": "query",
-                         "schema": {"type": "string", "enum": _values(RequestStatus)}},
+                        {
+                            "name": "status",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": _values(RequestStatus)},
+                        },
                         {"name": "language", "in": "query", "schema": lang},
-                        {"name": "kind", "in": "query",
-                         "schema": {"type": "string", "enum": _values(RequestKind)}},
-                        {"name": "page", "in": "query",
-                         "schema": {"type": "integer", "minimum": 1, "default": 1}},
-                        {"name": "per_page", "in": "query",
-                         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}},
+                        {
+                            "name": "kind",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": _values(RequestKind)},
+                        },
+                        {
+                            "name": "page",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "default": 1},
+                        },
+                        {
+                            "name": "per_page",
+                            "in": "query",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": 100,
+                                "default": 25,
+                            },
+                        },
                     ],
                     "responses": {
                         "200": {
                             "description": "One page",
-                            "content": {"application/json": {
-                                "schema": {"$ref": "#/components/schemas/RequestPage"}}},
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/RequestPage"}
+                                }
+                            },
                         },
                         "401": _error("Missing or invalid token"),
                         "422": _error("A filter is wrong"),
@@ -213,8 +237,12 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "getRequest",
                     "summary": "One request by its number (LA-2026-000123)",
                     "parameters": [
-                        {"name": "number", "in": "path", "required": True,
-                         "schema": {"type": "string"}}
+                        {
+                            "name": "number",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
                     ],
                     "responses": {
                         "200": {"description": "The request", **request_ok},

@@ -55,7 +55,9 @@ def create_request() -> Any:
     kind = payload.get("kind")
     try:
         if kind == RequestKind.TRANSLATION.value:
-            req = services.submit_translation_request(parse_translation(payload), g.actor, Channel.API)
+            req = services.submit_translation_request(
+                parse_translation(payload), g.actor, Channel.API
+            )
         elif kind == RequestKind.INTERPRETATION.value:
             req = services.submit_interpretation_request(
                 parse_interpretation(payload), g.actor, Channel.API
@@ -63,7 +65,9 @@ def create_request() -> Any:
         else:
             raise ValidationFailed({"kind": _("Must be translation or interpretation.")})
     except ValidationFailed as exc:
-        return error_response(422, "validation_failed", _("Some fields are wrong."), fields=exc.errors)
+        return error_response(
+            422, "validation_failed", _("Some fields are wrong."), fields=exc.errors
+        )
     except DocumentRejected as exc:
         return error_response(422, "validation_failed", str(exc), fields={"document": str(exc)})
     response = jsonify(request_json(req))
@@ -96,8 +100,10 @@ def list_requests() -> Any:
     pagination = services.list_requests(g.actor, filters, page, per_page)
     return jsonify(
         items=[request_json(r) for r in pagination.items],
-        page=pagination.page, per_page=pagination.per_page,
-        total=pagination.total, pages=pagination.pages,
+        page=pagination.page,
+        per_page=pagination.per_page,
+        total=pagination.total,
+        pages=pagination.pages,
     )
 
 

@@ -26,7 +26,9 @@ def request_json(req: Request) -> dict[str, Any]:
         "notes": req.notes,
         "vital": req.vital,
         "audience": req.audience.value if req.audience else None,
-        "requested_due_date": req.requested_due_date.isoformat() if req.requested_due_date else None,
+        "requested_due_date": req.requested_due_date.isoformat()
+        if req.requested_due_date
+        else None,
         "policy_due_date": req.policy_due_date.isoformat() if req.policy_due_date else None,
         "policy_version": req.policy_version,
         "created_at": req.created_at.isoformat(),

@@ -24,9 +24,7 @@ class Actor:
 
     def can_see_department(self, department_id: int) -> bool:
         """Staff and API tokens see only their own department."""
-        return self.citywide or (
-            self.role == Role.STAFF and self.department_id == department_id
-        )
+        return self.citywide or (self.role == Role.STAFF and self.department_id == department_id)
 
     @classmethod
     def for_user(cls, user: User) -> Actor:

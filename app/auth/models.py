@@ -57,7 +57,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     department: Mapped[Department | None] = relationship()
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         """Flask-Login refuses sign-in to deactivated users."""
         return self.active
 
@@ -71,7 +71,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
 
 
 class ApiToken(db.Model):  # type: ignore[name-defined]
-    """A bearer token for one department's city system (311, a case system); only its hash is kept."""
+    """A bearer token for one department's city system (311, a case system); only its hash kept."""
 
     __tablename__ = "api_tokens"
 

@@ -31,8 +31,15 @@ def set_locale(user: User, locale: str | None) -> None:
         raise ValueError(f"unknown locale {locale}")
     before = user.locale
     user.locale = locale or None
-    record_event(db.session, actor=Actor.for_user(user), action="user.locale", entity_type="user",
-                 entity_id=user.id, before={"locale": before}, after={"locale": user.locale})
+    record_event(
+        db.session,
+        actor=Actor.for_user(user),
+        action="user.locale",
+        entity_type="user",
+        entity_id=user.id,
+        before={"locale": before},
+        after={"locale": user.locale},
+    )
     db.session.commit()
 
 
@@ -44,8 +51,14 @@ def department_by_slug(slug: str) -> Department:
     return dept
 
 
-def create_user(email: str, name: str, role: Role, password: str,
-                department_slug: str | None = None, actor: Actor = SYSTEM) -> User:
+def create_user(
+    email: str,
+    name: str,
+    role: Role,
+    password: str,
+    department_slug: str | None = None,
+    actor: Actor = SYSTEM,
+) -> User:
     """Create a user; staff must belong to a department."""
     dept = department_by_slug(department_slug) if department_slug else None
     if role == Role.STAFF and dept is None:
@@ -54,9 +67,14 @@ def create_user(email: str, name: str, role: Role, password: str,
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    record_event(db.session, actor=actor, action="user.created", entity_type="user",
-                 entity_id=user.id, after={"email": user.email, "role": role.value,
-                                           "department": department_slug})
+    record_event(
+        db.session,
+        actor=actor,
+        action="user.created",
+        entity_type="user",
+        entity_id=user.id,
+        after={"email": user.email, "role": role.value, "department": department_slug},
+    )
     db.session.commit()
     return user
 
@@ -68,8 +86,14 @@ def issue_api_token(department_slug: str, name: str, actor: Actor = SYSTEM) -> t
     token = ApiToken(department=dept, name=name, token_hash=ApiToken.hash_token(secret))
     db.session.add(token)
     db.session.flush()
-    record_event(db.session, actor=actor, action="api_token.created", entity_type="api_token",
-                 entity_id=token.id, after={"department": dept.slug, "name": name})
+    record_event(
+        db.session,
+        actor=actor,
+        action="api_token.created",
+        entity_type="api_token",
+        entity_id=token.id,
+        after={"department": dept.slug, "name": name},
+    )
     db.session.commit()
     return token, secret
 
@@ -80,8 +104,14 @@ def revoke_api_token(token_id: int, actor: Actor = SYSTEM) -> None:
     if token is None:
         raise LookupError(token_id)
     token.revoked_at = utcnow()
-    record_event(db.session, actor=actor, action="api_token.revoked", entity_type="api_token",
-                 entity_id=token.id, after={"name": token.name})
+    record_event(
+        db.session,
+        actor=actor,
+        action="api_token.revoked",
+        entity_type="api_token",
+        entity_id=token.id,
+        after={"name": token.name},
+    )
     db.session.commit()
 
 

@@ -65,11 +65,15 @@ def _as_text(data: bytes) -> str | None:
 
 def _docx_text(data: bytes) -> str:
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise DocumentRejected(_("This file is not a Word document (.docx), although its name says so."))
+        raise DocumentRejected(
+            _("This file is not a Word document (.docx), although its name says so.")
+        )
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = set(zf.namelist())
         if "word/document.xml" not in names or "[Content_Types].xml" not in names:
-            raise DocumentRejected(_("This file is not a Word document (.docx), although its name says so."))
+            raise DocumentRejected(
+                _("This file is not a Word document (.docx), although its name says so.")
+            )
         if sum(info.file_size for info in zf.infolist()) > MAX_DOCX_UNPACKED_BYTES:
             raise DocumentRejected(_("This Word document is too large once unpacked."))
     try:
@@ -92,8 +96,10 @@ def inspect_document(original_name: str, data: bytes, max_bytes: int) -> Inspect
     ext = Path(name).suffix.lower()
     if ext not in MEDIA_TYPES:
         raise DocumentRejected(
-            _("Files of type %(ext)s are not accepted. Upload a .docx, .txt, .md or .html file.",
-              ext=ext or _("(none)"))
+            _(
+                "Files of type %(ext)s are not accepted. Upload a .docx, .txt, .md or .html file.",
+                ext=ext or _("(none)"),
+            )
         )
     if len(data) > max_bytes:
         raise DocumentRejected(
@@ -109,13 +115,18 @@ def inspect_document(original_name: str, data: bytes, max_bytes: int) -> Inspect
             kind = filetype.guess(data)
             if kind is not None:
                 raise DocumentRejected(
-                    _("This file is really a %(kind)s file, not %(ext)s text.",
-                      kind=kind.extension.upper(), ext=ext)
+                    _(
+                        "This file is really a %(kind)s file, not %(ext)s text.",
+                        kind=kind.extension.upper(),
+                        ext=ext,
+                    )
                 )
             raise DocumentRejected(_("This file is not readable UTF-8 text."))
         if ext in (".html", ".htm"):
             if not _HTML_TAG.search(decoded):
-                raise DocumentRejected(_("This file has no HTML markup, although its name says .html."))
+                raise DocumentRejected(
+                    _("This file has no HTML markup, although its name says .html.")
+                )
             text = BeautifulSoup(decoded, "html.parser").get_text(" ")
         else:
             text = decoded

@@ -77,7 +77,9 @@ class InterpretationRequestForm(FlaskForm):
     duration_minutes = IntegerField(_l("Length in minutes"), validators=[Optional()])
     location = StringField(
         _l("Address or meeting link"),
-        description=_l("Street address for in person; https:// link for video; number to call for phone."),
+        description=_l(
+            "Street address for in person; https:// link for video; number to call for phone."
+        ),
     )
     resident_name = StringField(_l("Resident's name (optional)"))
     resident_phone = TelField(_l("Resident's phone (optional)"))

@@ -102,7 +102,9 @@ class Request(db.Model):  # type: ignore[name-defined]
     location: Mapped[str | None] = mapped_column(String(500), nullable=True)
     resident_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     resident_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)  # E.164; PII
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )

@@ -34,13 +34,13 @@ from app.requests.forms import (
 )
 from app.requests.models import Channel, RequestKind, RequestStatus
 from app.requests.states import IllegalTransition
-from app.web import choices
 from app.requests.validation import (
     InterpretationInput,
     TranslationInput,
     ValidationFailed,
     combine_local,
 )
+from app.web import choices
 
 bp = Blueprint("requests", __name__)
 
@@ -89,9 +89,14 @@ def index() -> Any:
         department_id=int(form.department.data) if (form.department.data or "").isdigit() else None,
     )
     page = request.args.get("page", 1, type=int) or 1
-    pagination = services.list_requests(actor, filters, max(page, 1), current_app.config["PAGE_SIZE"])
+    pagination = services.list_requests(
+        actor, filters, max(page, 1), current_app.config["PAGE_SIZE"]
+    )
     return render_template(
-        "requests/index.html", pagination=pagination, form=form, citywide=actor.citywide,
+        "requests/index.html",
+        pagination=pagination,
+        form=form,
+        citywide=actor.citywide,
         can_submit=actor.role == Role.STAFF,
     )
 
@@ -109,10 +114,15 @@ def new_translation() -> Any:
         if file_name:
             file_data = upload.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
         data = TranslationInput(
-            title=form.title.data or "", languages=form.languages.data or [],
-            vital=bool(form.vital.data), audience=form.audience.data or None,
-            due_date=form.due_date.data, notes=form.notes.data or "",
-            file_name=file_name, file_data=file_data, text=form.text.data or None,
+            title=form.title.data or "",
+            languages=form.languages.data or [],
+            vital=bool(form.vital.data),
+            audience=form.audience.data or None,
+            due_date=form.due_date.data,
+            notes=form.notes.data or "",
+            file_name=file_name,
+            file_data=file_data,
+            text=form.text.data or None,
         )
         try:
             req = services.submit_translation_request(data, current_actor(), Channel.WEB)
@@ -131,12 +141,15 @@ def new_interpretation() -> Any:
     form = InterpretationRequestForm()
     if form.validate_on_submit():
         data = InterpretationInput(
-            title=form.title.data or "", language=form.language.data or "",
+            title=form.title.data or "",
+            language=form.language.data or "",
             mode=form.mode.data or "",
             starts_at=combine_local(form.start_date.data, form.start_time.data),
             duration_minutes=form.duration_minutes.data,
-            location=form.location.data or "", resident_name=form.resident_name.data or "",
-            resident_phone=form.resident_phone.data or "", notes=form.notes.data or "",
+            location=form.location.data or "",
+            resident_name=form.resident_name.data or "",
+            resident_phone=form.resident_phone.data or "",
+            notes=form.notes.data or "",
         )
         try:
             req = services.submit_interpretation_request(data, current_actor(), Channel.WEB)
@@ -161,8 +174,11 @@ def detail(request_id: int) -> Any:
     except services.RequestNotFound:
         abort(404)
     return render_template(
-        "requests/detail.html", req=req, timeline=services.request_timeline(req),
-        submitted=request.args.get("submitted") == "1", cancel_form=CancelForm(),
+        "requests/detail.html",
+        req=req,
+        timeline=services.request_timeline(req),
+        submitted=request.args.get("submitted") == "1",
+        cancel_form=CancelForm(),
         can_cancel=actor.role != Role.COMPLIANCE
         and req.status in (RequestStatus.SUBMITTED, RequestStatus.IN_PROGRESS),
     )
@@ -196,5 +212,9 @@ def document(request_id: int) -> Any:
     if req.document is None:
         abort(404)
     path = stored_path(current_app.config["UPLOAD_FOLDER"], req.document.sha256)
-    return send_file(path, mimetype=req.document.media_type, as_attachment=True,
-                     download_name=req.document.original_name)
+    return send_file(
+        path,
+        mimetype=req.document.media_type,
+        as_attachment=True,
+        download_name=req.document.original_name,
+    )

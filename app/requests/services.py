@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import selectinload
 
 from app.audit import AuditEvent, record_event
@@ -56,7 +56,9 @@ def _format_number(req: Request) -> str:
     return f"LA-{req.created_at.year}-{req.id:06d}"
 
 
-def _new_request(actor: Actor, channel: Channel, kind: RequestKind, title: str, notes: str) -> Request:
+def _new_request(
+    actor: Actor, channel: Channel, kind: RequestKind, title: str, notes: str
+) -> Request:
     if actor.department_id is None:
         raise NotAllowed("only a department's staff or API token can submit requests")
     return Request(
@@ -84,15 +86,27 @@ def _record_submission(req: Request, actor: Actor) -> None:
         "vital": req.vital,
     }
     record_event(
-        db.session, actor=actor, action="request.submitted", entity_type="request",
-        entity_id=req.id, request_id=req.id, after=after,
+        db.session,
+        actor=actor,
+        action="request.submitted",
+        entity_type="request",
+        entity_id=req.id,
+        request_id=req.id,
+        after=after,
     )
     for job in req.jobs:
         record_event(
-            db.session, actor=actor, action="job.created", entity_type="job", entity_id=job.id,
+            db.session,
+            actor=actor,
+            action="job.created",
+            entity_type="job",
+            entity_id=job.id,
             request_id=req.id,
-            after={"language": job.language, "status": job.status.value,
-                   "due_date": job.due_date.isoformat()},
+            after={
+                "language": job.language,
+                "status": job.status.value,
+                "due_date": job.due_date.isoformat(),
+            },
         )
 
 
@@ -113,16 +127,20 @@ def submit_translation_request(data: TranslationInput, actor: Actor, channel: Ch
         )
     else:
         inspected = documents.inspect_document(
-            "pasted-text.txt", (data.text or "").encode("utf-8"),
+            "pasted-text.txt",
+            (data.text or "").encode("utf-8"),
             current_app.config["MAX_UPLOAD_BYTES"],
         )
     folder = current_app.config["UPLOAD_FOLDER"]
     created_file = documents.store_bytes(folder, inspected)
     try:
         doc = Document(
-            sha256=inspected.sha256, original_name=inspected.original_name,
-            media_type=inspected.media_type, extension=inspected.extension,
-            size_bytes=len(inspected.data), word_count=inspected.word_count,
+            sha256=inspected.sha256,
+            original_name=inspected.original_name,
+            media_type=inspected.media_type,
+            extension=inspected.extension,
+            size_bytes=len(inspected.data),
+            word_count=inspected.word_count,
         )
         req = _new_request(actor, channel, RequestKind.TRANSLATION, data.title, data.notes)
         req.vital = data.vital
@@ -132,8 +150,9 @@ def submit_translation_request(data: TranslationInput, actor: Actor, channel: Ch
         for code in languages:
             policy_due = policy.translation_due(today, code, inspected.word_count)
             due = max(policy_due, data.due_date) if data.due_date else policy_due
-            req.jobs.append(Job(language=code, status=JobStatus.NEW, due_date=due,
-                                policy_due_date=policy_due))
+            req.jobs.append(
+                Job(language=code, status=JobStatus.NEW, due_date=due, policy_due_date=policy_due)
+            )
         req.policy_due_date = max(j.policy_due_date for j in req.jobs)
         db.session.add(req)
         _record_submission(req, actor)
@@ -167,8 +186,14 @@ def submit_interpretation_request(
         req.resident_phone = phone
         req.requested_due_date = starts_at.date()
         req.policy_due_date = starts_at.date()
-        req.jobs.append(Job(language=data.language, status=JobStatus.NEW,
-                            due_date=starts_at.date(), policy_due_date=starts_at.date()))
+        req.jobs.append(
+            Job(
+                language=data.language,
+                status=JobStatus.NEW,
+                due_date=starts_at.date(),
+                policy_due_date=starts_at.date(),
+            )
+        )
         db.session.add(req)
         _record_submission(req, actor)
         db.session.commit()
@@ -198,7 +223,7 @@ def visible_requests(actor: Actor, filters: RequestFilters) -> Select[tuple[Requ
     stmt = select(Request).options(selectinload(Request.jobs), selectinload(Request.department))
     if not actor.citywide:
         if actor.department_id is None:
-            return stmt.where(False)  # vendors see jobs, not requests
+            return stmt.where(false())  # vendors see jobs, not requests
         stmt = stmt.where(Request.department_id == actor.department_id)
     elif filters.department_id:
         stmt = stmt.where(Request.department_id == filters.department_id)
@@ -216,7 +241,10 @@ def visible_requests(actor: Actor, filters: RequestFilters) -> Select[tuple[Requ
 def list_requests(actor: Actor, filters: RequestFilters, page: int, per_page: int) -> Pagination:
     """One page of the requests this actor may see."""
     return db.paginate(
-        visible_requests(actor, filters), page=page, per_page=per_page, max_per_page=100,
+        visible_requests(actor, filters),
+        page=page,
+        per_page=per_page,
+        max_per_page=100,
         error_out=False,
     )
 
@@ -241,7 +269,8 @@ def request_timeline(req: Request) -> list[AuditEvent]:
     """The request's audit events, oldest first."""
     return list(
         db.session.scalars(
-            select(AuditEvent).where(AuditEvent.request_id == req.id)
+            select(AuditEvent)
+            .where(AuditEvent.request_id == req.id)
             .order_by(AuditEvent.created_at, AuditEvent.id)
         )
     )

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from app.audit import record_event, utcnow
+from app.audit import AnySession, record_event, utcnow
 from app.requests.models import Job, JobStatus, Request, RequestStatus
 
 J, R = JobStatus, RequestStatus
@@ -31,6 +29,8 @@ REQUEST_TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
 }
 
 OPEN_JOB_STATUSES = frozenset(JobStatus) - {J.COMPLETED, J.CANCELLED}
+#: Once a job reaches one of these, a vendor is involved and the request is in progress.
+WORKING_JOB_STATUSES = OPEN_JOB_STATUSES - {J.NEW, J.DRAFTING, J.READY}
 
 _JOB_TIMESTAMPS = {
     J.OFFERED: "assigned_at",
@@ -49,7 +49,7 @@ class IllegalTransition(ValueError):
 
 
 def move_job(
-    session: Session, job: Job, target: JobStatus, actor: Any, reason: str | None = None
+    session: AnySession, job: Job, target: JobStatus, actor: Any, reason: str | None = None
 ) -> None:
     """Move a job to `target`, record it, and bring its request's status along."""
     current = job.status
@@ -75,7 +75,7 @@ def move_job(
 
 
 def move_request(
-    session: Session, req: Request, target: RequestStatus, actor: Any, reason: str | None = None
+    session: AnySession, req: Request, target: RequestStatus, actor: Any, reason: str | None = None
 ) -> None:
     """Move a request to `target` and record it."""
     current = req.status
@@ -99,7 +99,7 @@ def move_request(
     )
 
 
-def cancel_request_and_jobs(session: Session, req: Request, actor: Any, reason: str) -> None:
+def cancel_request_and_jobs(session: AnySession, req: Request, actor: Any, reason: str) -> None:
     """Cancel a request and every job of it that is still open."""
     if RequestStatus.CANCELLED not in REQUEST_TRANSITIONS[req.status]:
         raise IllegalTransition("request", req.id, req.status.value, "cancelled")
@@ -109,7 +109,7 @@ def cancel_request_and_jobs(session: Session, req: Request, actor: Any, reason: 
             move_job(session, job, JobStatus.CANCELLED, actor, reason)
 
 
-def _follow_jobs(session: Session, req: Request, actor: Any) -> None:
+def _follow_jobs(session: AnySession, req: Request, actor: Any) -> None:
     """Derive the request's status from its jobs after a job moved."""
     if req.status == RequestStatus.CANCELLED:
         return
@@ -118,7 +118,7 @@ def _follow_jobs(session: Session, req: Request, actor: Any) -> None:
         move_request(session, req, RequestStatus.CANCELLED, actor)
     elif statuses <= {J.COMPLETED, J.CANCELLED} and J.COMPLETED in statuses:
         move_request(session, req, RequestStatus.COMPLETED, actor)
-    elif statuses & (OPEN_JOB_STATUSES - {J.NEW, J.DRAFTING, J.READY}):
-        move_request(session, req, RequestStatus.IN_PROGRESS, actor)
-    elif req.status == RequestStatus.COMPLETED and statuses & OPEN_JOB_STATUSES:
+    elif statuses & WORKING_JOB_STATUSES or (
+        req.status == RequestStatus.COMPLETED and statuses & OPEN_JOB_STATUSES
+    ):
         move_request(session, req, RequestStatus.IN_PROGRESS, actor)

@@ -33,8 +33,12 @@ def stored_counts(app: Flask) -> dict[str, int]:
     with app.app_context():
         counts = {
             name: db.session.scalar(select(func.count()).select_from(model)) or 0
-            for name, model in (("requests", Request), ("jobs", Job), ("documents", Document),
-                                ("audit", AuditEvent))
+            for name, model in (
+                ("requests", Request),
+                ("jobs", Job),
+                ("documents", Document),
+                ("audit", AuditEvent),
+            )
         }
     folder = Path(app.config["UPLOAD_FOLDER"])
     counts["files"] = sum(1 for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0

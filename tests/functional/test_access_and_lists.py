@@ -23,8 +23,12 @@ def make_requests(app, city, department: str, n: int, languages=("es",), title="
         actor = Actor.for_user(user)
         for i in range(n):
             req = submit_translation_request(
-                TranslationInput(title=f"{title} {i}", languages=list(languages),
-                                 text=f"Notice number {i}"), actor, Channel.WEB)
+                TranslationInput(
+                    title=f"{title} {i}", languages=list(languages), text=f"Notice number {i}"
+                ),
+                actor,
+                Channel.WEB,
+            )
             ids.append(req.id)
         db.session.remove()
     return ids
@@ -81,8 +85,10 @@ def test_staff_cancel_with_a_reason_and_it_shows_on_the_timeline(app, city, as_u
     (rid,) = make_requests(app, city, "housing", 1)
     client = as_user("staff_housing")
     page = client.get(f"/requests/{rid}")
-    resp = client.post(f"/requests/{rid}/cancel",
-                       data={"csrf_token": csrf_from(page.text), "reason": "Event moved"})
+    resp = client.post(
+        f"/requests/{rid}/cancel",
+        data={"csrf_token": csrf_from(page.text), "reason": "Event moved"},
+    )
     assert resp.status_code == 302
     detail = client.get(f"/requests/{rid}")
     assert "Request cancelled" in detail.text and "Event moved" in detail.text
@@ -130,8 +136,10 @@ def test_anonymous_users_are_sent_to_sign_in(client, city):
 
 def test_wrong_password_is_refused_with_a_message(client, city):
     token = csrf_from(client.get("/login").text)
-    resp = client.post("/login", data={"email": "staff_housing@city.example",
-                                       "password": "nope", "csrf_token": token})
+    resp = client.post(
+        "/login",
+        data={"email": "staff_housing@city.example", "password": "nope", "csrf_token": token},
+    )
     assert resp.status_code == 200 and "The email or password is wrong." in resp.text
 
 
@@ -140,9 +148,11 @@ def test_login_is_rate_limited(app, client, city):
     try:
         token = csrf_from(client.get("/login").text)
         codes = [
-            client.post("/login", data={"email": "x@city.example", "password": "bad",
-                                        "csrf_token": token},
-                        environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code
+            client.post(
+                "/login",
+                data={"email": "x@city.example", "password": "bad", "csrf_token": token},
+                environ_base={"REMOTE_ADDR": "10.9.9.9"},
+            ).status_code
             for _ in range(4)
         ]
         assert codes == [200, 200, 200, 429]
@@ -152,8 +162,10 @@ def test_login_is_rate_limited(app, client, city):
 
 def test_next_parameter_cannot_leave_the_site(client, city):
     token = csrf_from(client.get("/login").text)
-    resp = client.post("/login?next=//evil.example/x", data={
-        "email": "staff_housing@city.example", "password": PASSWORD, "csrf_token": token})
+    resp = client.post(
+        "/login?next=//evil.example/x",
+        data={"email": "staff_housing@city.example", "password": PASSWORD, "csrf_token": token},
+    )
     assert resp.headers["Location"] == "/"
 
 
@@ -182,8 +194,12 @@ def test_saved_preference_wins_over_the_browser(app, as_user):
     page = client.get("/", headers={"Accept-Language": "fr"})
     assert '<html lang="vi" dir="ltr">' in page.text
     with app.app_context():
-        assert db.session.scalar(select(User.locale).where(User.role == Role.STAFF,
-                                                           User.locale.is_not(None))) == "vi"
+        assert (
+            db.session.scalar(
+                select(User.locale).where(User.role == Role.STAFF, User.locale.is_not(None))
+            )
+            == "vi"
+        )
 
 
 def test_unknown_locale_preference_is_refused(as_user):
@@ -198,8 +214,10 @@ def test_security_headers_and_cookie_flags(client, city):
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
     token = csrf_from(resp.text)
-    signed_in = client.post("/login", data={"email": "staff_housing@city.example",
-                                            "password": PASSWORD, "csrf_token": token})
+    signed_in = client.post(
+        "/login",
+        data={"email": "staff_housing@city.example", "password": PASSWORD, "csrf_token": token},
+    )
     cookie = signed_in.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 

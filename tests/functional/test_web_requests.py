@@ -15,7 +15,13 @@ from app.extensions import db
 from app.languages import PRIORITY_CODES
 from app.requests.models import Request
 from tests.conftest import csrf_from
-from tests.functional.helpers import NOTHING, earliest_due, interpretation_day, policy, stored_counts
+from tests.functional.helpers import (
+    NOTHING,
+    earliest_due,
+    interpretation_day,
+    policy,
+    stored_counts,
+)
 
 NUMBER = re.compile(r"LA-\d{4}-\d{6}")
 
@@ -43,8 +49,11 @@ def translation_form(client, **overrides):
 
 
 def post_translation(client, **overrides):
-    return client.post("/requests/new/translation", data=translation_form(client, **overrides),
-                       content_type="multipart/form-data")
+    return client.post(
+        "/requests/new/translation",
+        data=translation_form(client, **overrides),
+        content_type="multipart/form-data",
+    )
 
 
 def test_staff_submit_a_document_and_see_the_confirmation(app, as_user):
@@ -64,8 +73,9 @@ def test_staff_submit_a_document_and_see_the_confirmation(app, as_user):
         p = policy(app)
         expected = p.translation_due(p.calendar.today(), "es", 8)
         assert all(j.due_date == expected for j in req.jobs)
-        actions = list(db.session.scalars(
-            select(AuditEvent.action).where(AuditEvent.request_id == req.id)))
+        actions = list(
+            db.session.scalars(select(AuditEvent.action).where(AuditEvent.request_id == req.id))
+        )
         assert actions == ["request.submitted", "job.created", "job.created"]
     # The confirmation lists each language with its policy due date.
     assert "Spanish (Español)" in page.text and "Vietnamese (Tiếng Việt)" in page.text
@@ -85,8 +95,9 @@ def test_pasted_text_becomes_a_stored_document(app, as_user):
 
 
 def test_vital_document_with_no_languages_goes_to_every_priority_language(app, as_user):
-    resp = post_translation(as_user("staff_housing"), text="Eviction notice", vital="y",
-                            languages=[])
+    resp = post_translation(
+        as_user("staff_housing"), text="Eviction notice", vital="y", languages=[]
+    )
     assert resp.status_code == 302
     with app.app_context():
         req = db.session.scalar(select(Request))
@@ -97,8 +108,9 @@ def test_vital_document_with_no_languages_goes_to_every_priority_language(app, a
 def test_requested_due_date_later_than_policy_is_kept(app, as_user):
     p = policy(app)
     later = p.calendar.add_business_days(p.calendar.today(), 30)
-    resp = post_translation(as_user("staff_housing"), text="Budget hearing flyer",
-                            due_date=later.isoformat())
+    resp = post_translation(
+        as_user("staff_housing"), text="Budget hearing flyer", due_date=later.isoformat()
+    )
     assert resp.status_code == 302
     with app.app_context():
         req = db.session.scalar(select(Request))
@@ -115,13 +127,22 @@ def test_requested_due_date_later_than_policy_is_kept(app, as_user):
         ({"text": "Hi", "languages": []}, "Pick at least one language."),
         ({"text": "Hi", "languages": ["es", "xx"]}, "Unknown language: xx."),
         ({"text": "Hi", "due_date": "2020-01-01"}, "The due date is in the past."),
-        ({"document": (io.BytesIO(b"\x89PNG\r\n\x1a\n\x00\x00"), "notice.txt")},
-         "This file is really a PNG file, not .txt text."),
-        ({"document": (io.BytesIO(b"plain words"), "notice.docx")},
-         "This file is not a Word document (.docx), although its name says so."),
-        ({"document": (io.BytesIO(b"%PDF-1.4"), "scan.pdf")}, "Files of type .pdf are not accepted."),
-        ({"document": (io.BytesIO(b"words"), "a.txt"), "text": "also text"},
-         "Upload a file or paste text, not both."),
+        (
+            {"document": (io.BytesIO(b"\x89PNG\r\n\x1a\n\x00\x00"), "notice.txt")},
+            "This file is really a PNG file, not .txt text.",
+        ),
+        (
+            {"document": (io.BytesIO(b"plain words"), "notice.docx")},
+            "This file is not a Word document (.docx), although its name says so.",
+        ),
+        (
+            {"document": (io.BytesIO(b"%PDF-1.4"), "scan.pdf")},
+            "Files of type .pdf are not accepted.",
+        ),
+        (
+            {"document": (io.BytesIO(b"words"), "a.txt"), "text": "also text"},
+            "Upload a file or paste text, not both.",
+        ),
     ],
 )
 def test_bad_translation_input_is_refused_and_stores_nothing(app, as_user, overrides, message):
@@ -239,15 +260,18 @@ def test_staff_request_an_interpreter(app, as_user):
         ({"start_date": ""}, "Give the date and time of the appointment."),
         ({"duration_minutes": "5"}, "The length must be between 15 and 480 minutes."),
         ({"location": ""}, "Give the address for an in-person appointment."),
-        ({"mode": "video", "location": "Room 4"},
-         "Give the meeting link (starting with https://) for video."),
+        (
+            {"mode": "video", "location": "Room 4"},
+            "Give the meeting link (starting with https://) for video.",
+        ),
         ({"resident_phone": "12"}, "This is not a valid phone number."),
     ],
 )
 def test_bad_interpretation_input_is_refused(app, as_user, overrides, message):
     client = as_user("staff_housing")
-    resp = client.post("/requests/new/interpretation",
-                       data=interpretation_form(client, app, **overrides))
+    resp = client.post(
+        "/requests/new/interpretation", data=interpretation_form(client, app, **overrides)
+    )
     assert resp.status_code == 422
     assert message in resp.text
     assert stored_counts(app) == NOTHING
@@ -258,8 +282,9 @@ def test_interpreter_notice_shorter_than_policy_is_refused(app, as_user):
     today = p.calendar.today()
     soon = p.calendar.add_business_days(today, p.interpretation_notice_days["in_person"] - 1)
     client = as_user("staff_housing")
-    resp = client.post("/requests/new/interpretation",
-                       data=interpretation_form(client, app, start_date=soon.isoformat(),
-                                                start_time="23:59"))
+    resp = client.post(
+        "/requests/new/interpretation",
+        data=interpretation_form(client, app, start_date=soon.isoformat(), start_time="23:59"),
+    )
     assert resp.status_code == 422
     assert "business days of notice" in resp.text

@@ -15,16 +15,29 @@ from app.extensions import db
 
 
 def _fresh_app(url, tmp_path):
-    return create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": url,
-                       "QUEUE_IMMEDIATE": True, "SECRET_KEY": "x"})
+    return create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": url,
+            "QUEUE_IMMEDIATE": True,
+            "SECRET_KEY": "x",
+        }
+    )
 
 
 def _check_round_trip(app):
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
-        assert {"departments", "users", "api_tokens", "requests", "jobs", "documents",
-                "audit_events"} <= tables
+        assert {
+            "departments",
+            "users",
+            "api_tokens",
+            "requests",
+            "jobs",
+            "documents",
+            "audit_events",
+        } <= tables
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"

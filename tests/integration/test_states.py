@@ -26,20 +26,36 @@ ACTOR = Actor(label="tester", role=Role.COORDINATOR, department_id=None)
 
 @pytest.fixture()
 def req(ctx, city):
-    r = Request(kind=RequestKind.TRANSLATION, channel=Channel.WEB, status=RequestStatus.SUBMITTED,
-                department_id=city["housing"], title="t", policy_version="x")
+    r = Request(
+        kind=RequestKind.TRANSLATION,
+        channel=Channel.WEB,
+        status=RequestStatus.SUBMITTED,
+        department_id=city["housing"],
+        title="t",
+        policy_version="x",
+    )
     for code in ("es", "vi"):
-        r.jobs.append(Job(language=code, status=JobStatus.NEW, due_date=date(2026, 12, 1),
-                          policy_due_date=date(2026, 12, 1)))
+        r.jobs.append(
+            Job(
+                language=code,
+                status=JobStatus.NEW,
+                due_date=date(2026, 12, 1),
+                policy_due_date=date(2026, 12, 1),
+            )
+        )
     db.session.add(r)
     db.session.commit()
     return r
 
 
 def _actions(request_id):
-    return list(db.session.scalars(
-        select(AuditEvent.action).where(AuditEvent.request_id == request_id).order_by(AuditEvent.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.request_id == request_id)
+            .order_by(AuditEvent.id)
+        )
+    )
 
 
 def test_illegal_job_transition_raises_and_changes_nothing(req):
@@ -78,8 +94,13 @@ def test_rollback_drops_both_change_and_event(req):
 
 def test_request_completes_when_its_last_open_job_completes(req):
     es, vi = req.jobs
-    for target in (JobStatus.READY, JobStatus.OFFERED, JobStatus.IN_PROGRESS, JobStatus.DELIVERED,
-                   JobStatus.COMPLETED):
+    for target in (
+        JobStatus.READY,
+        JobStatus.OFFERED,
+        JobStatus.IN_PROGRESS,
+        JobStatus.DELIVERED,
+        JobStatus.COMPLETED,
+    ):
         move_job(db.session, es, target, ACTOR)
     move_job(db.session, vi, JobStatus.CANCELLED, ACTOR, "not needed")
     db.session.commit()

@@ -26,8 +26,9 @@ def _babel_context():
         yield
 
 
-def make_docx(paragraphs: list[str], table: list[list[str]] | None = None,
-              header: str | None = None) -> bytes:
+def make_docx(
+    paragraphs: list[str], table: list[list[str]] | None = None, header: str | None = None
+) -> bytes:
     doc = DocxDocument()
     for p in paragraphs:
         doc.add_paragraph(p)
@@ -44,8 +45,11 @@ def make_docx(paragraphs: list[str], table: list[list[str]] | None = None,
 
 
 def test_docx_words_come_from_body_tables_and_headers():
-    data = make_docx(["Water service notice.", "Pay by Friday."], [["Amount due", "$40"]],
-                     header="City of Charlotte")
+    data = make_docx(
+        ["Water service notice.", "Pay by Friday."],
+        [["Amount due", "$40"]],
+        header="City of Charlotte",
+    )
     doc = inspect_document("notice.docx", data, 10 * MB)
     assert doc.extension == ".docx"
     assert doc.word_count == 3 + 3 + 3 + 3  # body, table, header
@@ -60,7 +64,7 @@ def test_html_counts_text_not_markup():
 
 
 def test_markdown_and_text_are_taken_as_utf8():
-    assert inspect_document("a.md", "# Aviso\n\nAgua potable".encode(), MB).word_count == 3
+    assert inspect_document("a.md", b"# Aviso\n\nAgua potable", MB).word_count == 3
     assert inspect_document("a.txt", "\ufeffTiếng Việt ok".encode(), MB).word_count == 3
 
 
