@@ -244,7 +244,8 @@ def test_staff_request_an_interpreter(app, as_user):
         req = db.session.scalar(select(Request))
         assert req.kind.value == "interpretation" and req.mode.value == "in_person"
         assert req.resident_phone == "+17045550142"
-        assert req.starts_at.hour == 10 and req.starts_at.minute == 30
+        local = req.starts_at.astimezone(policy(app).calendar.timezone)
+        assert (local.hour, local.minute) == (10, 30)
         assert req.jobs[0].language == "ar"
         assert req.jobs[0].due_date == interpretation_day(app)
         events = list(db.session.scalars(select(AuditEvent)))
