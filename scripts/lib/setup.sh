@@ -17,7 +17,7 @@ find_python() {
 }
 
 ensure_venv() {
-  local extras="$1"   # "" or "dev"
+  local extras="$1"   # "", "dev" or "dev,mt"
   local spec="."
   [ -n "$extras" ] && spec=".[$extras]"
   if [ ! -x "$VENV/bin/python" ]; then
@@ -30,6 +30,11 @@ ensure_venv() {
   if [ "$(cat "$stamp_file" 2>/dev/null)" != "$stamp" ]; then
     echo "==> installing dependencies ($spec) from constraints.txt"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip setuptools wheel
+    if [[ ",$extras," == *",mt,"* ]]; then
+      # argostranslate needs PyTorch (through stanza); take the CPU build, never a CUDA one.
+      "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+        -c "$ROOT/constraints.txt" torch
+    fi
     (cd "$ROOT" && "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
         -c constraints.txt -e "$spec")
     echo "$stamp" > "$stamp_file"

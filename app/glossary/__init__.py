@@ -1,0 +1,1 @@
+"""The city glossary: terms, translations, the matcher and the QA checks."""

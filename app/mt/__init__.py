@@ -1,0 +1,1 @@
+"""Offline machine translation: engines, model registry, the pre-translation pipeline."""
