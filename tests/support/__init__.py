@@ -1,0 +1,1 @@
+"""Helpers shared by test layers: builders for tiny, offline MT models."""
