@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_login import current_user
 
 from app.config import instance_path, load_config
@@ -16,6 +16,8 @@ from app.languages import UI_LOCALES
 
 def select_locale() -> str | None:
     """The user's saved preference, else the browser's Accept-Language, else English."""
+    if not has_request_context():  # CLI and worker: the default locale
+        return None
     if current_user and current_user.is_authenticated and current_user.locale in UI_LOCALES:
         return str(current_user.locale)
     return request.accept_languages.best_match(UI_LOCALES) or "en"
@@ -45,12 +47,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_policy(app)
     init_queue(app)
 
+    from app.api import glossary as _api_glossary  # noqa: F401  (adds routes to the API blueprint)
     from app.api.routes import bp as api_bp
     from app.auth.routes import bp as auth_bp
+    from app.glossary.routes import bp as glossary_bp
     from app.requests.routes import bp as requests_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(requests_bp)
+    app.register_blueprint(glossary_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
 

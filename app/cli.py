@@ -11,8 +11,12 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app.auth import services as auth_services
+from app.auth.actor import Actor
 from app.auth.models import Role
-from app.languages import PRIORITY
+from app.languages import PRIORITY, PRIORITY_CODES
+
+#: Who the audit trail names for changes made from the command line.
+CLI_ACTOR = Actor(label="cli", role=Role.ADMIN, department_id=None)
 
 
 def register_cli(app: Flask) -> None:
@@ -22,6 +26,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(tokens)
     app.cli.add_command(worker)
     app.cli.add_command(translate)
+    app.cli.add_command(glossary)
 
 
 @click.command()
@@ -29,10 +34,12 @@ def register_cli(app: Flask) -> None:
 @with_appcontext
 def seed(demo: bool) -> None:
     """Add the city's departments (and demo users); safe to run again."""
-    from app.seed import seed_demo_users, seed_departments
+    from app.seed import seed_demo_users, seed_departments, seed_glossary
 
     added = seed_departments()
     click.echo(f"departments: {added} added")
+    glossary_counts = seed_glossary()
+    click.echo(f"glossary: {glossary_counts['added']} terms added")
     click.echo(f"priority languages: {len(PRIORITY)} ({', '.join(lang.code for lang in PRIORITY)})")
     if not demo:
         return
@@ -172,3 +179,43 @@ def translate_compile() -> None:
 def translate_init(locale: str) -> None:
     """Start a catalog for a new locale."""
     _pybabel("init", "-i", "translations/messages.pot", "-d", "translations", "-l", locale)
+
+
+glossary = AppGroup("glossary", help="Import and export the city glossary.")
+
+
+@glossary.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "tbx"]), help="Default: by extension.")
+def glossary_import(path: Path, fmt: str | None) -> None:
+    """Import terms from CSV or TBX; prints what happened to each row."""
+    from app.glossary import interchange
+
+    fmt = fmt or ("tbx" if path.suffix.lower() in (".tbx", ".xml") else "csv")
+    data = path.read_bytes()
+    try:
+        entries = interchange.read_tbx(data) if fmt == "tbx" else interchange.read_csv(data)
+        report = interchange.import_entries(entries, CLI_ACTOR, fmt)
+    except interchange.ImportRefused as exc:
+        raise click.ClickException(f"{path}: {exc} Nothing was imported.") from exc
+    for row in report.rows:
+        if row.outcome != "unchanged":
+            click.echo(f"  line {row.line}: {row.outcome:<9} {row.term}  {row.reason}".rstrip())
+    summary = report.summary()
+    click.echo(", ".join(f"{k}: {v}" for k, v in summary.items()))
+
+
+@glossary.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "tbx"]), help="Default: by extension.")
+@click.option("--language", type=click.Choice(list(PRIORITY_CODES)), help="Only one language.")
+def glossary_export(output: Path, fmt: str | None, language: str | None) -> None:
+    """Export the glossary as CSV (a column per language) or TBX."""
+    from app.glossary import interchange
+
+    fmt = fmt or ("tbx" if output.suffix.lower() == ".tbx" else "csv")
+    if fmt == "tbx":
+        output.write_bytes(interchange.export_tbx(language))
+    else:
+        output.write_text(interchange.export_csv(language), encoding="utf-8-sig", newline="")
+    click.echo(f"wrote {output}")

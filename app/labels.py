@@ -1,4 +1,4 @@
-"""Translated labels for statuses, kinds, channels and audit actions."""
+"""Translated labels for statuses, kinds, channels, audit actions and glossary findings."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ STATUS_LABELS = {
     "offered": _l("Offered to a vendor"),
     "on_hold": _l("Waiting on requester"),
     "delivered": _l("Delivered"),
+    "proposed": _l("Proposed"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
 }
 KIND_LABELS = {"translation": _l("Translation"), "interpretation": _l("Interpretation")}
 CHANNEL_LABELS = {"web": _l("Web form"), "sms": _l("Text message"), "api": _l("API")}
@@ -32,9 +35,26 @@ ACTION_LABELS = {
     "job.delivered": _l("Delivered"),
     "job.completed": _l("Job completed"),
     "job.cancelled": _l("Job cancelled"),
+    "term.created": _l("Term added"),
+    "term.updated": _l("Term changed"),
+    "term.translation_proposed": _l("Translation proposed"),
+    "term.translation_approved": _l("Translation approved"),
+    "term.translation_rejected": _l("Translation rejected"),
+    "term.translation_demoted": _l("No longer the approved translation"),
+}
+OUTCOME_LABELS = {
+    "added": _l("Added"),
+    "updated": _l("Updated"),
+    "unchanged": _l("Unchanged"),
+    "rejected": _l("Rejected"),
+}
+FINDING_LABELS = {
+    "approved_missing": _l("The approved translation is missing"),
+    "forbidden_used": _l("A forbidden variant is used"),
+    "dnt_altered": _l("A name that must not be translated was changed"),
 }
 
 
-def label(mapping: dict[str, object], key: str) -> str:
+def label(mapping: dict[str, object], key: object) -> str:
     """The translated label for a key, or the key itself when none is known."""
-    return str(mapping.get(key, key))
+    return str(mapping.get(str(key), key))

@@ -2,6 +2,18 @@
 
 from app.audit import AuditEvent
 from app.auth.models import ApiToken, Department, User
+from app.glossary.models import GlossaryVersion, Term, TermTranslation
 from app.requests.models import Document, Job, Request
 
-__all__ = ["ApiToken", "AuditEvent", "Department", "Document", "Job", "Request", "User"]
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Department",
+    "Document",
+    "GlossaryVersion",
+    "Job",
+    "Request",
+    "Term",
+    "TermTranslation",
+    "User",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -54,3 +55,15 @@ def seed_demo_users() -> list[tuple[str, str, str]]:
         create_user(email, name, role, password, dept)
         created.append((email, role.value, password))
     return created
+
+
+SEED_GLOSSARY = Path(__file__).parent / "glossary" / "seed_glossary.csv"
+
+
+def seed_glossary() -> dict[str, int]:
+    """Import the city's seed glossary (program, place and service names); safe to rerun."""
+    from app.auth.actor import SYSTEM
+    from app.glossary import interchange
+
+    entries = interchange.read_csv(SEED_GLOSSARY.read_bytes())
+    return interchange.import_entries(entries, SYSTEM, "csv").summary()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from wtforms.fields.choices import SelectChoice
 
+from app import labels
 from app.languages import BY_CODE, UI_LOCALES, display_name
 
 
@@ -33,6 +35,20 @@ def register_template_helpers(app: Flask) -> None:
             "ui_locales": [(c, BY_CODE[c].native_name) for c in UI_LOCALES],
             "language_name": display_name,
             "page_url": page_url,
+        }
+
+    @app.context_processor
+    def label_helpers() -> dict[str, Any]:
+        return {
+            name: partial(labels.label, mapping)
+            for name, mapping in (
+                ("status_label", labels.STATUS_LABELS),
+                ("kind_label", labels.KIND_LABELS),
+                ("channel_label", labels.CHANNEL_LABELS),
+                ("action_label", labels.ACTION_LABELS),
+                ("finding_label", labels.FINDING_LABELS),
+                ("outcome_label", labels.OUTCOME_LABELS),
+            )
         }
 
     @app.template_filter("day")

@@ -135,6 +135,56 @@ def openapi_document() -> dict[str, Any]:
                 "notes": {"type": "string", "maxLength": 5000},
             },
         },
+        "Term": {
+            "type": "object",
+            "required": ["id", "source", "do_not_translate", "translations"],
+            "properties": {
+                "id": {"type": "integer"},
+                "source": {"type": "string"},
+                "definition": {"type": "string"},
+                "department": {"type": ["string", "null"]},
+                "part_of_speech": {"type": "string"},
+                "case_sensitive": {"type": "boolean"},
+                "do_not_translate": {"type": "boolean"},
+                "translations": {
+                    "type": "object",
+                    "description": "Per language code: approved, alternatives, forbidden.",
+                    "additionalProperties": {
+                        "type": "object",
+                        "properties": {
+                            "approved": {"type": ["string", "null"]},
+                            "alternatives": {"type": "array", "items": {"type": "string"}},
+                            "forbidden": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                },
+            },
+        },
+        "TermPage": {
+            "type": "object",
+            "required": ["items", "page", "per_page", "total", "pages"],
+            "properties": {
+                "items": {"type": "array", "items": _ref("Term")},
+                "page": {"type": "integer"},
+                "per_page": {"type": "integer"},
+                "total": {"type": "integer"},
+                "pages": {"type": "integer"},
+            },
+        },
+        "Finding": {
+            "type": "object",
+            "required": ["code", "term_id", "source_term"],
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "enum": ["approved_missing", "forbidden_used", "dnt_altered"],
+                },
+                "term_id": {"type": "integer"},
+                "source_term": {"type": "string"},
+                "expected": {"type": ["string", "null"]},
+                "found": {"type": ["string", "null"]},
+            },
+        },
         "RequestPage": {
             "type": "object",
             "required": ["items", "page", "per_page", "total", "pages"],
@@ -231,6 +281,117 @@ def openapi_document() -> dict[str, Any]:
                         "422": _error("A filter is wrong"),
                     },
                 },
+            },
+            "/glossary": {
+                "get": {
+                    "operationId": "searchGlossary",
+                    "summary": "Search the city glossary (prefix, then fuzzy match)",
+                    "parameters": [
+                        {"name": "q", "in": "query", "schema": {"type": "string"}},
+                        {"name": "language", "in": "query", "schema": lang},
+                        {"name": "department", "in": "query", "schema": {"type": "string"}},
+                        {
+                            "name": "status",
+                            "in": "query",
+                            "schema": {
+                                "type": "string",
+                                "enum": [
+                                    "approved",
+                                    "proposed",
+                                    "missing",
+                                    "forbidden",
+                                    "rejected",
+                                ],
+                            },
+                        },
+                        {
+                            "name": "page",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "default": 1},
+                        },
+                        {
+                            "name": "per_page",
+                            "in": "query",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": 100,
+                                "default": 25,
+                            },
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "One page of terms",
+                            "content": {"application/json": {"schema": _ref("TermPage")}},
+                        },
+                        "401": _error("Missing or invalid token"),
+                        "422": _error("A filter is wrong"),
+                    },
+                }
+            },
+            "/glossary/{term_id}": {
+                "get": {
+                    "operationId": "getTerm",
+                    "summary": "One glossary term with its translations",
+                    "parameters": [
+                        {
+                            "name": "term_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The term",
+                            "content": {"application/json": {"schema": _ref("Term")}},
+                        },
+                        "401": _error("Missing or invalid token"),
+                        "404": _error("No such term"),
+                    },
+                }
+            },
+            "/glossary/check": {
+                "post": {
+                    "operationId": "checkTranslation",
+                    "summary": "Check a translation against the glossary",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["language", "source", "target"],
+                                    "properties": {
+                                        "language": lang,
+                                        "source": {"type": "string"},
+                                        "target": {"type": "string"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "Findings (empty when the translation is clean)",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["findings"],
+                                        "properties": {
+                                            "findings": {"type": "array", "items": _ref("Finding")}
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        "400": _error("The body is not a JSON object"),
+                        "401": _error("Missing or invalid token"),
+                        "422": _error("A field is wrong"),
+                    },
+                }
             },
             "/requests/{number}": {
                 "get": {

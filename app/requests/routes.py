@@ -20,11 +20,12 @@ from flask_login import login_required
 from sqlalchemy import select
 from wtforms import Field
 
+from app import labels
 from app.auth.models import Department, Role
 from app.auth.permissions import current_actor, roles_required
 from app.extensions import db
 from app.languages import PRIORITY_CODES, display_name
-from app.requests import labels, services
+from app.requests import services
 from app.requests.documents import DocumentRejected, stored_path
 from app.requests.forms import (
     CancelForm,
@@ -47,17 +48,7 @@ bp = Blueprint("requests", __name__)
 VIEWERS = (Role.STAFF, Role.COORDINATOR, Role.COMPLIANCE, Role.ADMIN)
 
 
-@bp.app_context_processor
-def label_helpers() -> dict[str, Any]:
-    return {
-        "status_label": lambda key: labels.label(labels.STATUS_LABELS, str(key)),
-        "kind_label": lambda key: labels.label(labels.KIND_LABELS, str(key)),
-        "channel_label": lambda key: labels.label(labels.CHANNEL_LABELS, str(key)),
-        "action_label": lambda key: labels.label(labels.ACTION_LABELS, str(key)),
-    }
-
-
-def _attach_errors(form: Any, errors: dict[str, str], aliases: dict[str, str]) -> None:
+def attach_errors(form: Any, errors: dict[str, str], aliases: dict[str, str]) -> None:
     """Show service errors beside the fields they belong to."""
     for key, message in errors.items():
         field: Field | None = getattr(form, aliases.get(key, key), None)
@@ -127,9 +118,9 @@ def new_translation() -> Any:
         try:
             req = services.submit_translation_request(data, current_actor(), Channel.WEB)
         except ValidationFailed as exc:
-            _attach_errors(form, exc.errors, {})
+            attach_errors(form, exc.errors, {})
         except DocumentRejected as exc:
-            _attach_errors(form, {"document": str(exc)}, {})
+            attach_errors(form, {"document": str(exc)}, {})
         else:
             return redirect(url_for("requests.detail", request_id=req.id, submitted=1))
     return render_template("requests/new_translation.html", form=form), _status(form)
@@ -154,7 +145,7 @@ def new_interpretation() -> Any:
         try:
             req = services.submit_interpretation_request(data, current_actor(), Channel.WEB)
         except ValidationFailed as exc:
-            _attach_errors(form, exc.errors, {"starts_at": "start_date"})
+            attach_errors(form, exc.errors, {"starts_at": "start_date"})
         else:
             return redirect(url_for("requests.detail", request_id=req.id, submitted=1))
     return render_template("requests/new_interpretation.html", form=form), _status(form)

@@ -12,18 +12,13 @@ from flask_babel import gettext as _
 from app.languages import PRIORITY_CODES
 from app.policy import Policy
 from app.requests.models import Audience, InterpretationMode
+from app.validation import ValidationFailed
+
+__all__ = ["ValidationFailed", "TranslationInput", "InterpretationInput"]
 
 MAX_TITLE = 200
 MAX_NOTES = 5000
 MAX_LOCATION = 500
-
-
-class ValidationFailed(ValueError):
-    """One or more fields are wrong; `errors` maps each field to its message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 @dataclass
