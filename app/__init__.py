@@ -51,11 +51,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.api.routes import bp as api_bp
     from app.auth.routes import bp as auth_bp
     from app.glossary.routes import bp as glossary_bp
+    from app.mt.routes import bp as mt_bp
     from app.requests.routes import bp as requests_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(requests_bp)
     app.register_blueprint(glossary_bp)
+    app.register_blueprint(mt_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
 

@@ -27,6 +27,10 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(translate)
     app.cli.add_command(glossary)
+    from app.mt.cli import models, mt
+
+    app.cli.add_command(models)
+    app.cli.add_command(mt)
 
 
 @click.command()

@@ -28,6 +28,11 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_ENABLED": True,
     "LOG_LEVEL": "INFO",
+    "MT_DATA_DIR": None,  # None: instance/mt (Argos packages, caches, CTranslate2 registrations)
+    "MT_MAX_SEGMENTS": 5000,  # documents with more segments go to humans without a draft
+    "MT_STALL_SECONDS": 300,  # a draft not advanced this long is taken back and redone
+    "MT_ARGOS_INDEX_URL": "",  # "": argostranslate's own index; used only by --online installs
+    "MT_DOWNLOAD_TIMEOUT": 60,  # seconds, for --online index and model downloads
 }
 
 
@@ -48,6 +53,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'language_access.db'}"
     if not app.config["UPLOAD_FOLDER"]:
         app.config["UPLOAD_FOLDER"] = str(instance / "uploads")
+    if not app.config["MT_DATA_DIR"]:
+        app.config["MT_DATA_DIR"] = str(instance / "mt")
     if not app.config["POLICY_FILE"]:
         app.config["POLICY_FILE"] = str(Path(app.root_path) / "policy.toml")
     if not app.config["SECRET_KEY"]:

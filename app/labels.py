@@ -48,6 +48,46 @@ OUTCOME_LABELS = {
     "unchanged": _l("Unchanged"),
     "rejected": _l("Rejected"),
 }
+DRAFT_LABELS = {
+    "queued": _l("Machine draft waiting"),
+    "running": _l("Machine draft in progress"),
+    "done": _l("Machine draft ready"),
+    "failed": _l("No machine draft"),
+    "human_only": _l("Human translation only"),
+}
+#: Why a job got no machine draft, keyed by the reason the pipeline stores (plain English).
+REASON_LABELS = {
+    "No machine translation model covers this language.": _l(
+        "No machine translation model covers this language."
+    ),
+    "The Word document is password-protected": _l("The Word document is password-protected."),
+    "The Word document is damaged": _l("The Word document is damaged."),
+    "The file is not a Word document": _l("The file is not a Word document."),
+    "The file is an old Word document (.doc), not .docx": _l(
+        "The file is an old Word document (.doc), not .docx."
+    ),
+    "The Word document is too large once unpacked": _l(
+        "The Word document is too large once unpacked."
+    ),
+    "The file is not valid UTF-8 text": _l("The file is not valid UTF-8 text."),
+    "The document has no text to translate": _l("The document has no text to translate."),
+    "The document has more segments than the limit for machine drafts.": _l(
+        "The document has more segments than the limit for machine drafts."
+    ),
+    "The stored document cannot be read.": _l("The stored document cannot be read."),
+    "The machine translation engine failed.": _l("The machine translation engine failed."),
+    "Drafting stopped three times; left to humans.": _l(
+        "Drafting stopped three times; left to humans."
+    ),
+}
+FLAG_LABELS = {
+    "number": _l("A number differs"),
+    "date": _l("A date differs"),
+    "url": _l("A web link differs"),
+    "email": _l("An e-mail address differs"),
+    "phone": _l("A phone number differs"),
+    "protected_term": _l("A glossary term was lost in machine translation"),
+}
 FINDING_LABELS = {
     "approved_missing": _l("The approved translation is missing"),
     "forbidden_used": _l("A forbidden variant is used"),

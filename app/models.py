@@ -3,6 +3,7 @@
 from app.audit import AuditEvent
 from app.auth.models import ApiToken, Department, User
 from app.glossary.models import GlossaryVersion, Term, TermTranslation
+from app.mt.models import MemoryEntry, MTDraft
 from app.requests.models import Document, Job, Request
 
 __all__ = [
@@ -12,6 +13,8 @@ __all__ = [
     "Document",
     "GlossaryVersion",
     "Job",
+    "MemoryEntry",
+    "MTDraft",
     "Request",
     "Term",
     "TermTranslation",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import select
 
 from app.extensions import db
@@ -31,10 +31,38 @@ def request_submitted(request_id: int) -> None:
         len(req.jobs),
         ",".join(j.language for j in req.jobs),
     )
+    from app.mt.pipeline import plan_drafts
+
+    for language in plan_drafts(request_id):
+        enqueue("draft_language", language)
+
+
+def draft_language(language: str) -> None:
+    """Draft every queued job of one language, in batches shared across jobs."""
+    from app.mt.pipeline import draft_language as run
+
+    count = run(language)
+    if count:
+        log.info("drafted %d job(s) into %s", count, language)
+
+
+def recover_drafts() -> None:
+    """Re-queue drafts left running by a worker that died, or whose task was lost."""
+    from app.mt.pipeline import recover_drafts as run
+
+    for language in run():
+        enqueue("draft_language", language)
 
 
 #: Task functions by name. They take ids, open their own session, and are safe to run twice.
-TASKS: dict[str, Callable[..., Any]] = {"request_submitted": request_submitted}
+TASKS: dict[str, Callable[..., Any]] = {
+    "request_submitted": request_submitted,
+    "draft_language": draft_language,
+}
+#: Periodic tasks: name -> (crontab, function).
+PERIODIC: dict[str, tuple[Any, Callable[..., Any]]] = {
+    "recover_drafts": (crontab(minute="*"), recover_drafts),
+}
 
 
 def _in_app_context(app: Flask, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -69,6 +97,8 @@ def init_queue(app: Flask) -> None:
         name: huey.task(name=name, retries=3, retry_delay=10)(_in_app_context(app, fn))
         for name, fn in TASKS.items()
     }
+    for name, (schedule, fn) in PERIODIC.items():
+        tasks[name] = huey.periodic_task(schedule, name=name)(_in_app_context(app, fn))
     app.extensions["queue"] = huey
     app.extensions["queue_tasks"] = tasks
 

@@ -48,6 +48,9 @@ def register_template_helpers(app: Flask) -> None:
                 ("action_label", labels.ACTION_LABELS),
                 ("finding_label", labels.FINDING_LABELS),
                 ("outcome_label", labels.OUTCOME_LABELS),
+                ("draft_label", labels.DRAFT_LABELS),
+                ("flag_label", labels.FLAG_LABELS),
+                ("reason_label", labels.REASON_LABELS),
             )
         }
 

@@ -51,7 +51,13 @@ def _compiled_catalogs() -> None:
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def mt_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One MT folder per session: argostranslate reads its folders once per process."""
+    return tmp_path_factory.mktemp("mt")
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory, mt_data_dir: Path) -> Iterator[Flask]:
     """One app per session; the schema comes from the real migrations."""
     from flask_migrate import upgrade
 
@@ -66,6 +72,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "SECRET_KEY": "test-secret",
             "RATELIMIT_ENABLED": True,
             "LOGIN_RATE_LIMIT": "1000 per minute",
+            "MT_DATA_DIR": str(mt_data_dir),
+            # Nothing listens on the discard port: an --online install fails at once.
+            "MT_ARGOS_INDEX_URL": "http://127.0.0.1:9/index.json",
+            "MT_DOWNLOAD_TIMEOUT": 5,
         }
     )
     if url.startswith("postgresql"):

@@ -6,7 +6,8 @@ Rules, in one place:
   the same way); offsets are mapped back, so a Match always points into the text as given.
 * Case: a case-insensitive term matches any case; a case-sensitive one only its exact spelling.
   Folding is ``str.lower`` made length-preserving ("İ" folds to "i", final sigma to "σ"), so
-  offsets in the folded text are offsets in the text.
+  offsets in the folded text are offsets in the text; curly apostrophes and Unicode hyphens
+  fold to ' and - too.
 * Boundaries: the characters just before and after a match must not be letters, digits or
   combining marks (Unicode L*, N*, M*; ZWJ, ZWNJ and soft hyphen count as letters, since they only
   occur inside words). Exceptions: beside a script written without spaces (Han, kana, Thai, Lao,
@@ -125,6 +126,9 @@ def _right_mask(last: str) -> int:
     return _NONWORD | _bits(_WORD | _NOSPACE)
 
 
+_FOLDED_VARIANTS = (("ς", "σ"), ("\u2019", "'"), ("\u2018", "'"), ("\u2010", "-"), ("\u2011", "-"))
+
+
 def fold(text: str) -> str:
     """Lowercase `text` without changing its length, so offsets carry over unchanged."""
     low = text.lower()
@@ -132,8 +136,12 @@ def fold(text: str) -> str:
         # Only "İ" lowers to two characters today; keep its first, "i".
         table = {ord(c): c.lower()[0] for c in set(text) if len(c.lower()) != 1}
         low = text.translate(table).lower()
-    # str.lower picks σ or ς from context; one form keeps folding per character.
-    return low.replace("ς", "σ") if "ς" in low else low
+    # str.lower picks σ or ς from context; one form keeps folding per character. Word
+    # processors turn ' into ’ and - into a non-breaking hyphen; glossaries are typed plain.
+    for variant, plain in _FOLDED_VARIANTS:
+        if variant in low:
+            low = low.replace(variant, plain)
+    return low
 
 
 # Every character str.isspace (and so regex \s) accepts, but " ".
@@ -168,7 +176,7 @@ def _squeeze(text: str) -> tuple[str, list[int], list[int]]:
             end += 1
         pieces.append(text[last : run + 1])
         positions.append(run - removed)
-        removed += end - run
+        removed += end - run - 1
         shifts.append(removed)
         last = end
         run = text.find("  ", end)
@@ -319,11 +327,6 @@ class Matcher:
                     target.append((norm_string, _Payload(entry.term_id, kind, None)))
         self._source = _Index(source)
         self._target = _Index(target)
-
-    @property
-    def entries(self) -> tuple[TermEntry, ...]:
-        """The entries this matcher was compiled from."""
-        return tuple(self._entries.values())
 
     def entry(self, term_id: int) -> TermEntry:
         """The entry with this term_id; KeyError if the glossary has none."""

@@ -35,8 +35,8 @@ def _family(prefix: str) -> re.Pattern[str]:
 
 
 def _prefixes() -> Iterator[str]:
-    """Candidate prefixes, shortest first."""
-    for size in itertools.count(2):
+    """Candidate prefixes, shortest first: 775 of them, far more than any text can block."""
+    for size in (2, 3, 4):
         for letters in itertools.product(_LETTERS, repeat=size):
             yield "".join(letters)
 
@@ -85,9 +85,12 @@ def protect(text: str, matcher: Matcher) -> Protected:
             swaps.append((match.start, match.end, entry.approved))
     if not swaps:
         return Protected(text, {})
-    # Some prefix always works: a text holds finitely many placeholder-like strings.
-    attempts = (_substitute(text, swaps, prefix) for prefix in _prefixes())
-    return next(protected for protected in attempts if protected is not None)
+    for prefix in _prefixes():
+        protected = _substitute(text, swaps, prefix)
+        if protected is not None:
+            return protected
+    # Bounded, so that a text built to block every prefix fails here instead of looping.
+    raise ValueError("text already contains every candidate placeholder form")
 
 
 def _substitute(text: str, swaps: list[tuple[int, int, str]], prefix: str) -> Protected | None:

@@ -149,15 +149,21 @@ def stored_path(upload_folder: str, sha256: str) -> Path:
 
 
 def store_bytes(upload_folder: str, doc: InspectedDocument) -> bool:
-    """Write the bytes atomically if not stored yet; True when this call created the file."""
-    path = stored_path(upload_folder, doc.sha256)
+    """Write an upload's bytes atomically if not stored yet; True when this call made the file."""
+    return store_blob(upload_folder, doc.data, doc.sha256)
+
+
+def store_blob(upload_folder: str, data: bytes, sha256: str | None = None) -> bool:
+    """Write bytes under their SHA-256, atomically, if not stored yet; True when created."""
+    sha256 = sha256 or hashlib.sha256(data).hexdigest()
+    path = stored_path(upload_folder, sha256)
     if path.exists():
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(doc.data)
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -25,6 +25,7 @@ from app.auth.models import Department, Role
 from app.auth.permissions import current_actor, roles_required
 from app.extensions import db
 from app.languages import PRIORITY_CODES, display_name
+from app.mt.pipeline import drafts_for
 from app.requests import services
 from app.requests.documents import DocumentRejected, stored_path
 from app.requests.forms import (
@@ -168,6 +169,7 @@ def detail(request_id: int) -> Any:
         "requests/detail.html",
         req=req,
         timeline=services.request_timeline(req),
+        drafts=drafts_for(req),
         submitted=request.args.get("submitted") == "1",
         cancel_form=CancelForm(),
         can_cancel=actor.role != Role.COMPLIANCE

@@ -16,9 +16,9 @@ from tests.support.tiny_models import build_tiny_argos_package, build_tiny_nllb_
 
 
 @pytest.fixture(scope="session")
-def argos_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A session-wide Argos data folder, prepared before argostranslate is first imported."""
-    data_dir = tmp_path_factory.mktemp("argos-data")
+def argos_data_dir(mt_data_dir: Path) -> Path:
+    """The session's Argos data folder (the app's, too), prepared before argostranslate loads."""
+    data_dir = mt_data_dir / "argos"
     prepare_offline_environment(data_dir)
     return data_dir
 

@@ -135,6 +135,12 @@ def test_terms_with_digits_hyphens_and_apostrophes() -> None:
     assert found == [("CharMeck 311", 1), ("drop-off", 2), ("owner's", 3)]
 
 
+def test_curly_apostrophe_and_unicode_hyphen_match_plain_ones() -> None:
+    entries = [TermEntry(1, "owner's"), TermEntry(2, "drop-off")]
+    found = spans(build_matcher(entries), "the owner\u2019s drop\u2011off")
+    assert found == [("owner\u2019s", 1), ("drop\u2011off", 2)]
+
+
 def test_whitespace_run_in_text_matches_one_space_in_term() -> None:
     text = "Call CharMeck\n   311 or CharMeck\t311."
     matches = build_matcher([TermEntry(1, "CharMeck 311")]).find(text)
@@ -333,13 +339,14 @@ def test_check_allows_a_forbidden_string_that_is_approved_for_a_source_term() ->
 
 WORDS = ["ab", "a", "B", "1", "é", "e\u0301", "İ", "i", "Σ", "σ", "ς"]  # Latin, Greek
 WORDS += ["水", "费", "ก", "กุ", "क", "कि"]  # Han, Thai, Devanagari
-GAPS = [" ", " ", "  ", "\n", "\t ", "\u00a0", "-", "'", ".", "", "", "_", "\u200d", "\u0301"]
+GAPS = [" ", " ", "  ", "\n", "\t ", "\u00a0", "-", "\u2011", "'", "\u2019", ".", "", "", "_"]
+GAPS += ["\u200d", "\u0301"]
 NO_SPACE_NAMES = ("CJK UNIFIED", "CJK COMPATIBILITY", "THAI ", "LAO ", "HIRAGANA", "KATAKANA")
 
 
 def ref_fold(char: str) -> str:
     low = char.lower()[0]
-    return "σ" if low == "ς" else low
+    return {"ς": "σ", "\u2019": "'", "\u2018": "'", "\u2010": "-", "\u2011": "-"}.get(low, low)
 
 
 def ref_is_word(char: str) -> bool:
@@ -406,7 +413,7 @@ def reference_find(text: str, entries: Sequence[TermEntry]) -> list[Match]:
 def sources(draw: st.DrawFn) -> str:
     """A term of one to three words, joined by spaces, hyphens or nothing."""
     words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=3))
-    gaps = [draw(st.sampled_from([" ", "-", "", "  "])) for _ in words[1:]]
+    gaps = [draw(st.sampled_from([" ", "-", "", "  ", "'"])) for _ in words[1:]]
     return words[0] + "".join(gap + word for gap, word in zip(gaps, words[1:], strict=True))
 
 
