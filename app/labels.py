@@ -87,6 +87,10 @@ FLAG_LABELS = {
     "email": _l("An e-mail address differs"),
     "phone": _l("A phone number differs"),
     "protected_term": _l("A glossary term was lost in machine translation"),
+    # Glossary findings on a draft reuse the glossary check's own wording.
+    "approved_missing": _l("The approved translation is missing"),
+    "forbidden_used": _l("A forbidden variant is used"),
+    "dnt_altered": _l("A name that must not be translated was changed"),
 }
 FINDING_LABELS = {
     "approved_missing": _l("The approved translation is missing"),

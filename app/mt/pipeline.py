@@ -26,6 +26,7 @@ from app.auth.models import Role
 from app.extensions import db
 from app.glossary.matcher import Matcher
 from app.glossary.protect import Protected, protect
+from app.glossary.qa import check as check_glossary
 from app.mt import registry
 from app.mt.documents import DocumentUnreadable, SourceDocument, open_document
 from app.mt.engines import Engine
@@ -61,6 +62,7 @@ class Prepared:
     doc: SourceDocument
     reused: dict[int, str]
     pending: list[tuple[int, Protected]] = field(default_factory=list)
+    matcher: Matcher | None = None
 
     @property
     def total(self) -> int:
@@ -80,7 +82,7 @@ def prepare(
         log.info("document has %d segments; the limit is %d", len(doc.segments), max_segments)
         raise DocumentUnreadable(SEGMENT_LIMIT)
     found = memory([s.text for s in doc.segments])
-    prepared = Prepared(doc=doc, reused={})
+    prepared = Prepared(doc=doc, reused={}, matcher=matcher)
     for seg in doc.segments:
         hit = found.get(memory_key(seg.text))
         if hit is not None:
@@ -111,6 +113,20 @@ def finish(
                     "target": list(flag.target),
                 }
             )
+    if prepared.matcher is not None:
+        # The glossary's own check, on every segment of the draft (memory hits included).
+        for index in sorted(translations):
+            for finding in check_glossary(
+                texts[index], translations[index], language, prepared.matcher
+            ):
+                flags.append(
+                    {
+                        "segment": index + 1,
+                        "kind": finding.code,
+                        "source": [finding.source_term],
+                        "target": [finding.found or ""],
+                    }
+                )
     return prepared.doc.rebuild(translations, banner_text, language), flags
 
 

@@ -376,3 +376,27 @@ def test_model_coverage_page_is_for_the_coordinator(app, models, as_user):
         and "Human translation only" in page.text
     )
     assert as_user("staff_housing").get("/admin/models").status_code == 403
+
+
+def test_glossary_findings_on_a_draft_are_listed_with_its_flags(app, models):
+    """A memory entry that breaks the glossary is caught by the glossary check on the draft."""
+    from app.glossary.matcher import TermEntry, build_matcher
+    from app.mt.pipeline import finish, lookup_memory, memory_key, prepare
+
+    matcher = build_matcher(
+        [TermEntry(term_id=7, source="notice", approved="aviso", forbidden=("noticia",))]
+    )
+    with app.app_context():
+        memory = {memory_key("Read the notice."): "Lea la noticia."}
+        prepared = prepare(
+            b"Read the notice.\n\nCall 704-555-0142 today.",
+            ".txt",
+            matcher,
+            lambda texts: memory,
+            100,
+        )
+        machine = [shielded.text.replace("0142", "0143") for _i, shielded in prepared.pending]
+        _data, flags = finish(prepared, machine, "banner", "es")
+    kinds = {(f["segment"], f["kind"]) for f in flags}
+    assert kinds == {(1, "approved_missing"), (1, "forbidden_used"), (2, "phone")}
+    assert lookup_memory  # the real lookup is exercised by the memory test above
