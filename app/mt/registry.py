@@ -224,10 +224,27 @@ def coverage() -> list[Coverage]:
 _ENGINES_LOCK = threading.Lock()
 
 
+def _models_stamp() -> tuple[float, ...]:
+    """Changes whenever a model is installed or registered, by this process or another."""
+    ensure_environment()
+    from argostranslate import settings
+
+    paths = (Path(settings.package_data_dir), _registry_path())
+    return tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)
+
+
 def engine_for(language: str) -> Engine | None:
-    """The loaded engine for a language (one per worker process), or None for human only."""
-    engines: dict[str, Engine | None] = current_app.extensions.setdefault("mt_engines", {})
+    """The loaded engine for a language (one per worker process), or None for human only.
+
+    Engines stay loaded while the installed models stay the same; a model installed from the
+    command line while the worker runs is picked up at its next job.
+    """
+    stamp = _models_stamp()
     with _ENGINES_LOCK:
+        if current_app.extensions.get("mt_engines_stamp") != stamp:
+            current_app.extensions["mt_engines"] = {}
+            current_app.extensions["mt_engines_stamp"] = stamp
+        engines: dict[str, Engine | None] = current_app.extensions["mt_engines"]
         if language not in engines:
             engines[language] = _load_engine(language)
         return engines[language]
@@ -245,3 +262,4 @@ def _load_engine(language: str) -> Engine | None:
 
 def _forget_engines() -> None:
     current_app.extensions.pop("mt_engines", None)
+    current_app.extensions.pop("mt_engines_stamp", None)

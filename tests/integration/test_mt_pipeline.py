@@ -400,3 +400,16 @@ def test_glossary_findings_on_a_draft_are_listed_with_its_flags(app, models):
     kinds = {(f["segment"], f["kind"]) for f in flags}
     assert kinds == {(1, "approved_missing"), (1, "forbidden_used"), (2, "phone")}
     assert lookup_memory  # the real lookup is exercised by the memory test above
+
+
+def test_a_running_worker_sees_a_model_installed_by_another_process(app, models, tmp_path):
+    from app.mt import registry
+    from app.mt.argos_env import install_argos_package
+    from tests.support.tiny_models import build_tiny_argos_package
+
+    with app.app_context():
+        assert registry.engine_for("ru") is None  # cached as "human only"
+        # Another process (the CLI) installs a model; it cannot clear this process's cache.
+        install_argos_package(build_tiny_argos_package(tmp_path, "en", "ru"))
+        engine = registry.engine_for("ru")
+        assert engine is not None and engine.translate(["Hello world."]) == ["Hello world."]
