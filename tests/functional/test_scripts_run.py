@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -32,7 +33,7 @@ def _start(tmp_path: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     }
     with log.open("wb") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
-            ["scripts/run"],
+            [str(ROOT / "scripts" / "run")],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -60,7 +61,8 @@ def _ctrl_c(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _alive(pattern: str) -> list[str]:
-    out = subprocess.run(["pgrep", "-af", pattern], capture_output=True, text=True).stdout
+    pgrep = shutil.which("pgrep") or "/usr/bin/pgrep"
+    out = subprocess.run([pgrep, "-af", pattern], capture_output=True, text=True).stdout
     return [line for line in out.splitlines() if "pgrep" not in line]
 
 
