@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify, request
 from flask_babel import gettext as _
 
-from app.api.routes import bp
+from app.api.routes import bp, choice_arg, page_args
 from app.errors import error_response
 from app.glossary import services
 from app.glossary.models import Term, TranslationKind, TranslationStatus
@@ -47,18 +47,9 @@ def term_json(term: Term) -> dict[str, Any]:
 @bp.route("/glossary", methods=["GET"])
 def list_terms() -> Any:
     errors: dict[str, str] = {}
-    language = request.args.get("language") or None
-    if language and language not in PRIORITY_CODES:
-        errors["language"] = _("Unknown language.")
-    status = request.args.get("status") or None
-    if status and status not in STATUSES:
-        errors["status"] = _("Unknown status.")
-    page = request.args.get("page", 1, type=int)
-    per_page = request.args.get("per_page", 25, type=int)
-    if page < 1:
-        errors["page"] = _("Must be 1 or more.")
-    if not 1 <= per_page <= 100:
-        errors["per_page"] = _("Must be between 1 and 100.")
+    language = choice_arg("language", PRIORITY_CODES, _("Unknown language."), errors)
+    status = choice_arg("status", STATUSES, _("Unknown status."), errors)
+    page, per_page = page_args(errors)
     department_id = None
     slug = request.args.get("department")
     if slug:

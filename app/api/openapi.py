@@ -14,6 +14,15 @@ from app.requests.models import (
     RequestStatus,
 )
 
+PAGE_PARAMETERS = (
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {
+        "name": "per_page",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25},
+    },
+)
+
 
 def _values(enum_cls: Any) -> list[str]:
     return [m.value for m in enum_cls]
@@ -252,21 +261,7 @@ def openapi_document() -> dict[str, Any]:
                             "in": "query",
                             "schema": {"type": "string", "enum": _values(RequestKind)},
                         },
-                        {
-                            "name": "page",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "default": 1},
-                        },
-                        {
-                            "name": "per_page",
-                            "in": "query",
-                            "schema": {
-                                "type": "integer",
-                                "minimum": 1,
-                                "maximum": 100,
-                                "default": 25,
-                            },
-                        },
+                        *PAGE_PARAMETERS,
                     ],
                     "responses": {
                         "200": {
@@ -304,21 +299,7 @@ def openapi_document() -> dict[str, Any]:
                                 ],
                             },
                         },
-                        {
-                            "name": "page",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "default": 1},
-                        },
-                        {
-                            "name": "per_page",
-                            "in": "query",
-                            "schema": {
-                                "type": "integer",
-                                "minimum": 1,
-                                "maximum": 100,
-                                "default": 25,
-                            },
-                        },
+                        *PAGE_PARAMETERS,
                     ],
                     "responses": {
                         "200": {

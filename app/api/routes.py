@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request, url_for
@@ -76,24 +77,34 @@ def create_request() -> Any:
     return response
 
 
-@bp.route("/requests", methods=["GET"])
-def list_requests() -> Any:
-    errors: dict[str, str] = {}
-    status = request.args.get("status") or None
-    if status and status not in {s.value for s in RequestStatus}:
-        errors["status"] = _("Unknown status.")
-    language = request.args.get("language") or None
-    if language and language not in PRIORITY_CODES:
-        errors["language"] = _("Unknown language.")
-    kind = request.args.get("kind") or None
-    if kind and kind not in {k.value for k in RequestKind}:
-        errors["kind"] = _("Unknown type.")
+def choice_arg(
+    name: str, allowed: Iterable[str], message: str, errors: dict[str, str]
+) -> str | None:
+    """An optional query argument that must be one of `allowed`; records `message` if not."""
+    value = request.args.get(name) or None
+    if value is not None and value not in set(allowed):
+        errors[name] = message
+    return value
+
+
+def page_args(errors: dict[str, str]) -> tuple[int, int]:
+    """The page and per_page query arguments, checked (1.., 1..100)."""
     page = request.args.get("page", 1, type=int)
     per_page = request.args.get("per_page", 25, type=int)
     if page < 1:
         errors["page"] = _("Must be 1 or more.")
     if not 1 <= per_page <= 100:
         errors["per_page"] = _("Must be between 1 and 100.")
+    return page, per_page
+
+
+@bp.route("/requests", methods=["GET"])
+def list_requests() -> Any:
+    errors: dict[str, str] = {}
+    status = choice_arg("status", (s.value for s in RequestStatus), _("Unknown status."), errors)
+    language = choice_arg("language", PRIORITY_CODES, _("Unknown language."), errors)
+    kind = choice_arg("kind", (k.value for k in RequestKind), _("Unknown type."), errors)
+    page, per_page = page_args(errors)
     if errors:
         return error_response(422, "validation_failed", _("Some fields are wrong."), fields=errors)
     filters = services.RequestFilters(status=status, language=language, kind=kind)
