@@ -158,7 +158,12 @@ class ArgosEngine:
         return value[1:] if value.startswith(" ") else value
 
     def translate(self, segments: Sequence[str], progress: Progress | None = None) -> list[str]:
-        """Translate segments; each sentence decodes exactly as argostranslate would."""
+        """Translate segments as argostranslate would, but in shared batches.
+
+        Same tokenizer, splitter and decoding settings; with an int8 model a rare sentence at a
+        near-tie in beam search can come out differently, because CTranslate2's int8 results
+        depend on the other sentences in a batch (scripts/bench/mt_throughput.py measures it).
+        """
         self._load()
         plan = _plan(segments, self._sentencizer.split_sentences)
         translated = _run_batches(plan, self._translate_chunk, progress)
