@@ -306,29 +306,16 @@ def _apply_entry(entry: EntryData, departments: dict[str, int], actor: Actor) ->
     else:
         outcome = "updated" if services.update_term_fields(term, data, actor) else "unchanged"
     changed = False
-    for code, text in entry.approved.items():
-        changed |= (
-            services.stage_translation(
-                term, code, text, TranslationKind.TRANSLATION, "", actor, approve=True
-            )
-            is not None
-        )
-    for code, texts in entry.alternatives.items():
-        for text in texts:
-            changed |= (
-                services.stage_translation(
-                    term, code, text, TranslationKind.TRANSLATION, "", actor, approve=False
-                )
-                is not None
-            )
-    for code, texts in entry.forbidden.items():
-        for text in texts:
-            changed |= (
-                services.stage_translation(
-                    term, code, text, TranslationKind.FORBIDDEN, "", actor, approve=True
-                )
-                is not None
-            )
+    approved = {code: [text] for code, text in entry.approved.items()}
+    for by_language, kind, approve in (
+        (approved, TranslationKind.TRANSLATION, True),
+        (entry.alternatives, TranslationKind.TRANSLATION, False),
+        (entry.forbidden, TranslationKind.FORBIDDEN, True),
+    ):
+        for code, texts in by_language.items():
+            for text in texts:
+                staged = services.stage_translation(term, code, text, kind, "", actor, approve)
+                changed |= staged is not None
     if changed and outcome == "unchanged":
         outcome = "updated"
     return outcome
