@@ -55,6 +55,15 @@ def _wait_until_serving(port: int, proc: subprocess.Popen[bytes], limit: float) 
     raise AssertionError(f"not serving after {limit} s")
 
 
+def _wait_for_line(log: Path, text: str, limit: float) -> bool:
+    start = time.monotonic()
+    while time.monotonic() - start < limit:
+        if text in log.read_text():
+            return True
+        time.sleep(0.3)
+    return False
+
+
 def _ctrl_c(proc: subprocess.Popen[bytes]) -> None:
     os.killpg(proc.pid, signal.SIGINT)
     proc.wait(timeout=60)
@@ -75,7 +84,8 @@ def test_run_serves_with_its_worker_and_ctrl_c_stops_both(tmp_path):
         _wait_until_serving(port, proc, limit=600)
         text = first_log.read_text()
         assert "demo logins (shown only now" in text and "coordinator@city.example" in text
-        assert "Huey consumer started" in text  # the worker runs beside the web server
+        # The worker runs beside the web server (it may finish starting a moment later).
+        assert _wait_for_line(first_log, "Huey consumer started", limit=60)
     finally:
         _ctrl_c(proc)
     assert not _alive(marker), "a server outlived Ctrl-C"
