@@ -57,6 +57,7 @@ DRAFT_LABELS = {
 }
 #: Why a job got no machine draft, keyed by the reason the pipeline stores (plain English).
 REASON_LABELS = {
+    "Machine draft ready": _l("Machine draft ready"),
     "No machine translation model covers this language.": _l(
         "No machine translation model covers this language."
     ),

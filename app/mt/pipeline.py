@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 WORKER = Actor(label="worker", role=Role.ADMIN, department_id=None)
 MAX_ATTEMPTS = 3
 SEGMENT_LIMIT = "The document has more segments than the limit for machine drafts."
+# Reasons are stored in English and shown through app.labels.REASON_LABELS, translated.
+NO_MODEL = "No machine translation model covers this language."
+DRAFT_READY = "Machine draft ready"
 
 
 def memory_key(text: str) -> str:
@@ -186,10 +189,10 @@ def plan_drafts(request_id: int) -> list[str]:
                     job_id=job.id,
                     language=job.language,
                     status=DraftStatus.HUMAN_ONLY,
-                    reason="No machine translation model covers this language.",
+                    reason=NO_MODEL,
                 )
             )
-            move_job(db.session, job, JobStatus.READY, WORKER, "no machine translation model")
+            move_job(db.session, job, JobStatus.READY, WORKER, NO_MODEL)
         else:
             db.session.add(
                 MTDraft(
@@ -234,7 +237,7 @@ def _end(draft: MTDraft, status: DraftStatus, reason: str = "") -> None:
             job,
             JobStatus.READY,
             WORKER,
-            "machine draft ready" if status == DraftStatus.DONE else f"no draft: {reason}",
+            DRAFT_READY if status == DraftStatus.DONE else reason,
         )
 
 
@@ -248,7 +251,7 @@ def draft_language(language: str) -> int:
     work: list[tuple[MTDraft, Prepared]] = []
     for draft in drafts:
         if engine is None:
-            _end(draft, DraftStatus.FAILED, "No machine translation model covers this language.")
+            _end(draft, DraftStatus.FAILED, NO_MODEL)
             continue
         try:
             work.append((draft, _prepare_job(draft, language, config["MT_MAX_SEGMENTS"])))

@@ -415,3 +415,18 @@ def test_a_running_worker_sees_a_model_installed_by_another_process(app, models,
         install_argos_package(build_tiny_argos_package(tmp_path, "en", "th"))
         engine = registry.engine_for("th")
         assert engine is not None and engine.translate(["Hello world."]) == ["Hello world."]
+
+
+def test_worker_reasons_are_shown_in_the_readers_language(app, models, as_user):
+    from flask_babel import force_locale, gettext
+
+    client = as_user("staff_housing")
+    rid = submit(client, SOURCE_TXT.encode(), "n.txt", ["es", "ta"])
+    page = client.get(f"/requests/{rid}", headers={"Accept-Language": "ar"}).text
+    with app.test_request_context(), force_locale("ar"):
+        no_model = gettext("No machine translation model covers this language.")
+        ready = gettext("Machine draft ready")
+    assert no_model != "No machine translation model covers this language."
+    assert page.count(no_model) >= 2  # in the job's row and on the timeline
+    assert ready in page
+    assert "No machine translation model covers this language." not in page
