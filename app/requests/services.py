@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import selectinload
 
 from app.audit import AuditEvent, record_event
@@ -274,15 +274,3 @@ def request_timeline(req: Request) -> list[AuditEvent]:
             .order_by(AuditEvent.created_at, AuditEvent.id)
         )
     )
-
-
-def count_by_status(actor: Actor) -> dict[str, int]:
-    """How many visible requests are in each status (for the dashboard)."""
-    sub = visible_requests(actor, RequestFilters()).subquery()
-    rows = db.session.execute(select(sub.c.status, func.count()).group_by(sub.c.status))
-    return {str(status): int(n) for status, n in rows}
-
-
-def due_dates_by_language(req: Request) -> list[tuple[str, date, date]]:
-    """(language, due date, policy due date) per job, for the confirmation."""
-    return [(j.language, j.due_date, j.policy_due_date) for j in req.jobs]
