@@ -15,6 +15,7 @@ import string
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import sentencepiece as spm
@@ -114,6 +115,27 @@ def _positions(max_pos: int, k: int, d: int, p0: int) -> tuple[np.ndarray, np.nd
     return table, w
 
 
+def _copy_attention(
+    spec: Any, k: int, d: int, w: Any, max_pos: int, p0: int, t0: int, t1: int
+) -> float:
+    """Cross-attention that matches decoder step p to source position p and copies its token
+    block (columns t0:t1) to the output side; returns the output gain h."""
+    n = t1 - t0
+    sig_x = np.sqrt((2 + 2 * k) / d)
+    c, h = _attention_sharpness(k, d, w, max_pos), 10.0
+    wq, wk, wv, wo = (np.zeros((d, d)) for _ in range(4))
+    wq[p0 : p0 + 2 * k, p0 : p0 + 2 * k] = c * np.eye(2 * k)
+    wk[p0 : p0 + 2 * k, p0 : p0 + 2 * k] = np.eye(2 * k)
+    wv[t0:t1, t0:t1] = np.eye(n)
+    wo[t0:t1, t0:t1], wo[t1:p0, t0:t1] = h * sig_x * np.eye(n), -h * sig_x * np.eye(n)
+    att = spec.decoder.layer[0].attention
+    _ln(att.layer_norm, d)
+    _lin(att.linear[0], wq)
+    _lin(att.linear[1], np.concatenate([wk, wv]))  # fused K|V
+    _lin(att.linear[2], wo)
+    return h
+
+
 def _attention_sharpness(k: int, d: int, w: np.ndarray, max_pos: int) -> float:
     """Query scale giving a >= 40 logit gap between the matching position and any other."""
     sig_x = np.sqrt((2 + 2 * k) / d)  # LayerNorm std of an encoder vector
@@ -158,18 +180,7 @@ def _argos_copy_spec(
     _ln(spec.decoder.layer_norm, d)
     _silence_layers(spec, d)
 
-    sig_x = np.sqrt((2 + 2 * k) / d)
-    c, h = _attention_sharpness(k, d, w, max_pos), 10.0
-    wq, wk, wv, wo = (np.zeros((d, d)) for _ in range(4))
-    wq[p0 : p0 + 2 * k, p0 : p0 + 2 * k] = c * np.eye(2 * k)
-    wk[p0 : p0 + 2 * k, p0 : p0 + 2 * k] = np.eye(2 * k)
-    wv[t0:t1, t0:t1] = np.eye(v)
-    wo[t0:t1, t0:t1], wo[t1:p0, t0:t1] = h * sig_x * np.eye(v), -h * sig_x * np.eye(v)
-    att = spec.decoder.layer[0].attention
-    _ln(att.layer_norm, d)
-    _lin(att.linear[0], wq)
-    _lin(att.linear[1], np.concatenate([wk, wv]))  # fused K|V
-    _lin(att.linear[2], wo)
+    _copy_attention(spec, k, d, w, max_pos, p0, t0, t1)
     out = np.zeros((v, d))
     out[np.arange(v), t0 + np.arange(v)] = 3.0
     _lin(spec.decoder.projection, out)
@@ -311,18 +322,7 @@ def _nllb_copy_spec(
     _ln(spec.decoder.layer_norm, d)
     _silence_layers(spec, d)
 
-    sig_x = np.sqrt((2 + 2 * k) / d)
-    c, h = _attention_sharpness(k, d, w, max_pos), 10.0
-    wq, wk, wv, wo = (np.zeros((d, d)) for _ in range(4))
-    wq[p0 : p0 + 2 * k, p0 : p0 + 2 * k] = c * np.eye(2 * k)
-    wk[p0 : p0 + 2 * k, p0 : p0 + 2 * k] = np.eye(2 * k)
-    wv[t0:t1, t0:t1] = np.eye(m)
-    wo[t0:t1, t0:t1], wo[t1:p0, t0:t1] = h * sig_x * np.eye(m), -h * sig_x * np.eye(m)
-    att = spec.decoder.layer[0].attention
-    _ln(att.layer_norm, d)
-    _lin(att.linear[0], wq)
-    _lin(att.linear[1], np.concatenate([wk, wv]))  # fused K|V
-    _lin(att.linear[2], wo)
+    h = _copy_attention(spec, k, d, w, max_pos, p0, t0, t1)
     sig_o = np.sqrt((2 * h * h + 2 * k) / d)  # std of the decoder output before its LayerNorm
     out = np.zeros((v, d))
     out[:, t0:t1] = codes * (40.0 * sig_o / (h * gap))  # >= 40 logit gap to any other token
