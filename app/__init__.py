@@ -27,12 +27,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, CLI, error handlers."""
     app = Flask(__name__, instance_path=instance_path(config), instance_relative_config=True)
     load_config(app, config)
+    from app.web import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     logging.basicConfig(
         level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
 
     from app import models  # noqa: F401  (every model registered before migrations look)
+    from app.crypto import init_crypto
     from app.policy import init_policy
+    from app.sms.senders import init_sms
     from app.tasks import init_queue
 
     db.init_app(app)
@@ -46,20 +51,30 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     init_policy(app)
     init_queue(app)
+    init_crypto(app)
+    init_sms(app)
+    _proxy_fix(app)
 
     from app.api import glossary as _api_glossary  # noqa: F401  (adds routes to the API blueprint)
     from app.api.routes import bp as api_bp
     from app.auth.routes import bp as auth_bp
     from app.glossary.routes import bp as glossary_bp
     from app.mt.routes import bp as mt_bp
+    from app.reports.routes import bp as reports_bp
     from app.requests.routes import bp as requests_bp
+    from app.sms.routes import bp as sms_bp
+    from app.vendors.routes import bp as vendors_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(requests_bp)
     app.register_blueprint(glossary_bp)
     app.register_blueprint(mt_bp)
+    app.register_blueprint(vendors_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+    app.register_blueprint(sms_bp)
+    csrf.exempt(sms_bp)  # Twilio's webhooks are checked by their signature instead
 
     from app.cli import register_cli
     from app.errors import register_error_handlers
@@ -82,6 +97,29 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return response
 
     return app
+
+
+def _proxy_fix(app: Flask) -> None:
+    """Trust X-Forwarded-* from the configured number of proxies (werkzeug's ProxyFix).
+
+    Behind a TLS-terminating proxy request.url is the internal address, and every Twilio
+    signature computed over the public one would fail without this.
+    """
+    counts = {
+        key: int(app.config[f"PROXY_FIX_X_{key.upper()}"])
+        for key in ("for", "proto", "host", "port", "prefix")
+    }
+    if any(counts.values()):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=counts["for"],
+            x_proto=counts["proto"],
+            x_host=counts["host"],
+            x_port=counts["port"],
+            x_prefix=counts["prefix"],
+        )
 
 
 def _sqlite_pragmas(app: Flask) -> None:

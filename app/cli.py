@@ -27,10 +27,15 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(translate)
     app.cli.add_command(glossary)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
     from app.mt.cli import models, mt
 
     app.cli.add_command(models)
     app.cli.add_command(mt)
+    from app.reports.cli import report
+
+    app.cli.add_command(report)
 
 
 @click.command()
@@ -64,13 +69,21 @@ users = AppGroup("users", help="Manage users.")
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--department", "department_slug", help="Department slug (required for staff).")
+@click.option("--vendor", "vendor_name", help="Vendor's name (required for vendor users).")
 @click.password_option()
 def create_user_command(
-    email: str, name: str, role: str, department_slug: str | None, password: str
+    email: str,
+    name: str,
+    role: str,
+    department_slug: str | None,
+    vendor_name: str | None,
+    password: str,
 ) -> None:
     """Create a user."""
     try:
-        auth_services.create_user(email, name, Role(role), password, department_slug)
+        auth_services.create_user(
+            email, name, Role(role), password, department_slug, vendor_name=vendor_name
+        )
     except (ValueError, auth_services.UnknownDepartment) as exc:
         raise click.ClickException(f"cannot create user: {exc}") from exc
     click.echo(f"created {role} {email}")
@@ -131,6 +144,9 @@ def revoke_token_command(token_id: int) -> None:
 @with_appcontext
 def worker(workers: int) -> None:
     """Run the background worker until Ctrl-C."""
+    from app.tasks import recover_drafts
+
+    recover_drafts()  # take back what a killed worker held, before anything new
     huey = current_app.extensions["queue"]
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
     consumer.run()
@@ -223,3 +239,37 @@ def glossary_export(output: Path, fmt: str | None, language: str | None) -> None
     else:
         output.write_text(interchange.export_csv(language), encoding="utf-8-sig", newline="")
     click.echo(f"wrote {output}")
+
+
+@click.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+def backup(output: Path) -> None:
+    """Write every table and every uploaded file to one .tar.gz."""
+    from app.backup import BackupError, make_backup
+
+    try:
+        summary = make_backup(output, current_app.config["UPLOAD_FOLDER"])
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"backup {output}: schema {summary.revision}, {sum(summary.rows.values())} rows in "
+        f"{len(summary.rows)} tables, {summary.files} files"
+    )
+
+
+@click.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def restore(source: Path) -> None:
+    """Restore a backup into an empty, migrated database (checked first; all or nothing)."""
+    from app.backup import BackupError, restore_backup
+
+    try:
+        summary = restore_backup(source, current_app.config["UPLOAD_FOLDER"])
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"restored {sum(summary.rows.values())} rows in {len(summary.rows)} tables and "
+        f"{summary.files} files (schema {summary.revision})"
+    )

@@ -33,6 +33,28 @@ DEFAULTS: dict[str, Any] = {
     "MT_STALL_SECONDS": 300,  # a draft not advanced this long is taken back and redone
     "MT_ARGOS_INDEX_URL": "",  # "": argostranslate's own index; used only by --online installs
     "MT_DOWNLOAD_TIMEOUT": 60,  # seconds, for --online index and model downloads
+    # Text messages (Twilio). No account SID/token: replies still work, outbound goes to the
+    # console outbox, and webhooks are refused (no token to check signatures with).
+    "TWILIO_ACCOUNT_SID": "",
+    "TWILIO_AUTH_TOKEN": "",
+    "TWILIO_PHONE_NUMBER": "",  # E.164 number outbound texts come from
+    "PUBLIC_BASE_URL": "",  # address Twilio calls, e.g. https://la.city.example ("" = request.url)
+    "SMS_RATE_LIMIT": "10 per minute",  # inbound texts per phone number before it is throttled
+    "SMS_SEND_TIMEOUT": 10,  # seconds per Twilio REST call
+    "PHONE_ENCRYPTION_KEY": "",  # "" = derived from SECRET_KEY; comma-separated to rotate
+    # Trust X-Forwarded-* from this many proxies (werkzeug ProxyFix); 0 = header not trusted.
+    "PROXY_FIX_X_FOR": 0,
+    "PROXY_FIX_X_PROTO": 0,
+    "PROXY_FIX_X_HOST": 0,
+    "PROXY_FIX_X_PORT": 0,
+    "PROXY_FIX_X_PREFIX": 0,
+    "SMTP_HOST": "",  # "": notices (vendor reminders, escalations) go to the console log
+    "SMTP_PORT": 587,
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_STARTTLS": True,
+    "SMTP_TIMEOUT": 10,  # seconds
+    "MAIL_FROM": "language-access@localhost",
 }
 
 

@@ -20,6 +20,35 @@ STATUS_LABELS = {
     "rejected": _l("Rejected"),
 }
 KIND_LABELS = {"translation": _l("Translation"), "interpretation": _l("Interpretation")}
+SERVICE_LABELS = {
+    "translation": _l("Document translation"),
+    "in_person": _l("In-person interpreting"),
+    "phone": _l("Phone interpreting"),
+    "video": _l("Video interpreting"),
+}
+#: Text messages: direction, and how each was handled or delivered.
+SMS_LABELS = {
+    "inbound": _l("From resident"),
+    "outbound": _l("To resident"),
+    "received": _l("Received"),
+    "throttled": _l("Too many texts: not answered"),
+    "ignored": _l("Ignored"),
+    "queued": _l("Queued"),
+    "sending": _l("Sending"),
+    "sent": _l("Sent"),
+    "delivered": _l("Delivered"),
+    "undelivered": _l("Not delivered"),
+    "failed": _l("Failed"),
+    "blocked": _l("Not sent: resident sent STOP"),
+}
+#: The system's own actors in the audit trail (people appear by their e-mail address).
+ACTOR_LABELS = {
+    "worker": _l("Machine translation worker"),
+    "router": _l("Automatic routing"),
+    "system": _l("System"),
+    "cli": _l("Command line"),
+    "sms": _l("Text message service"),
+}
 CHANNEL_LABELS = {"web": _l("Web form"), "sms": _l("Text message"), "api": _l("API")}
 ACTION_LABELS = {
     "request.submitted": _l("Request submitted"),
@@ -35,18 +64,48 @@ ACTION_LABELS = {
     "job.delivered": _l("Delivered"),
     "job.completed": _l("Job completed"),
     "job.cancelled": _l("Job cancelled"),
+    "sms.opted_out": _l("Resident stopped text messages"),
+    "sms.opted_in": _l("Resident turned text messages back on"),
+    "sms.notification_queued": _l("Text message to the resident queued"),
+    "sms.delivered": _l("Text message delivered"),
+    "sms.undelivered": _l("Text message not delivered"),
+    "sms.failed": _l("Text message failed"),
     "term.created": _l("Term added"),
     "term.updated": _l("Term changed"),
     "term.translation_proposed": _l("Translation proposed"),
     "term.translation_approved": _l("Translation approved"),
     "term.translation_rejected": _l("Translation rejected"),
     "term.translation_demoted": _l("No longer the approved translation"),
+    "offer.made": _l("Offered to a vendor"),
+    "offer.accepted": _l("Vendor accepted"),
+    "offer.declined": _l("Vendor declined"),
+    "offer.expired": _l("Offer expired"),
+    "offer.withdrawn": _l("Offer withdrawn"),
+    "delivery.received": _l("Translation delivered"),
+    "delivery.returned": _l("Returned to the vendor"),
+    "job.interpreter_confirmed": _l("Interpreter confirmed"),
+    "job.interpreting_logged": _l("Interpreting logged"),
+    "job.clock_resumed": _l("Clock restarted"),
+    "job.rescheduled": _l("Appointment time changed"),
+    "reminder.due_soon": _l("Vendor reminded"),
+    "reminder.overdue": _l("Late job escalated"),
+    "vendor.created": _l("Vendor added"),
+    "vendor.updated": _l("Vendor changed"),
+    "vendor.service_added": _l("Service added"),
+    "vendor.service_changed": _l("Service changed"),
+    "vendor.service_removed": _l("Service removed"),
 }
 OUTCOME_LABELS = {
     "added": _l("Added"),
     "updated": _l("Updated"),
     "unchanged": _l("Unchanged"),
     "rejected": _l("Rejected"),
+    "pending": _l("Waiting for an answer"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "expired": _l("Expired"),
+    "withdrawn": _l("Withdrawn"),
+    "returned": _l("Returned with comments"),
 }
 DRAFT_LABELS = {
     "queued": _l("Machine draft waiting"),
@@ -80,6 +139,8 @@ REASON_LABELS = {
     "Drafting stopped three times; left to humans.": _l(
         "Drafting stopped three times; left to humans."
     ),
+    "The vendor did not answer in time.": _l("The vendor did not answer in time."),
+    "The coordinator withdrew the offer.": _l("The coordinator withdrew the offer."),
 }
 FLAG_LABELS = {
     "number": _l("A number differs"),

@@ -6,6 +6,7 @@ import math
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -58,6 +59,38 @@ class BusinessCalendar:
 
 
 @dataclass(frozen=True)
+class ComplianceRules:
+    """What compliance reports count and the targets they hold departments to."""
+
+    on_time_target_percent: float = 95.0
+    vital_target_percent: float = 100.0
+    #: Request kinds whose jobs count toward on-time rate and turnaround.
+    measured_kinds: tuple[str, ...] = ("translation",)
+    #: Jobs still open past their due date at the end of the period count as late.
+    open_past_due_is_late: bool = True
+    #: "business" (the policy calendar) or "calendar" days, submission to completion.
+    turnaround_days: str = "business"
+
+
+def load_compliance(raw: dict[str, Any]) -> ComplianceRules:
+    """The [compliance] section, each setting defaulted so older policy files still load."""
+    d = ComplianceRules()
+    kinds = raw.get("measured_kinds", list(d.measured_kinds))
+    measure = str(raw.get("turnaround_days", d.turnaround_days))
+    if measure not in ("business", "calendar"):
+        raise PolicyError(f"compliance.turnaround_days must be business or calendar: {measure}")
+    if not isinstance(kinds, list) or not set(kinds) <= {"translation", "interpretation"}:
+        raise PolicyError(f"compliance.measured_kinds must list request kinds: {kinds!r}")
+    return ComplianceRules(
+        on_time_target_percent=float(raw.get("on_time_target_percent", d.on_time_target_percent)),
+        vital_target_percent=float(raw.get("vital_target_percent", d.vital_target_percent)),
+        measured_kinds=tuple(str(k) for k in kinds),
+        open_past_due_is_late=bool(raw.get("open_past_due_is_late", d.open_past_due_is_late)),
+        turnaround_days=measure,
+    )
+
+
+@dataclass(frozen=True)
 class Policy:
     """The settings of the policy file the app enforces."""
 
@@ -71,6 +104,11 @@ class Policy:
     interpretation_min_minutes: int
     interpretation_max_minutes: int
     interpretation_notice_days: dict[str, int]
+    auto_assign_languages: frozenset[str] = frozenset()
+    offer_expiry_hours: int = 24
+    history_days: int = 90
+    reminder_days_before: int = 1
+    compliance: ComplianceRules = field(default_factory=ComplianceRules)
 
     def translation_days(self, language: str, word_count: int) -> int:
         """Target turnaround in business days for a translation of `word_count` words."""
@@ -105,6 +143,7 @@ def load_policy(path: str) -> Policy:
         raise PolicyError(f"cannot read policy file {path}: {exc}") from exc
     try:
         cal, tr, it = raw["calendar"], raw["translation"], raw["interpretation"]
+        routing, reminders = raw.get("routing", {}), raw.get("reminders", {})
         calendar = BusinessCalendar(
             timezone=ZoneInfo(cal["timezone"]),
             country=cal["country"],
@@ -128,6 +167,11 @@ def load_policy(path: str) -> Policy:
             interpretation_min_minutes=int(it["min_duration_minutes"]),
             interpretation_max_minutes=int(it["max_duration_minutes"]),
             interpretation_notice_days=notice,
+            auto_assign_languages=frozenset(str(c) for c in routing.get("auto_assign", [])),
+            offer_expiry_hours=int(routing.get("offer_expiry_hours", 24)),
+            history_days=int(routing.get("history_days", 90)),
+            reminder_days_before=int(reminders.get("vendor_business_days_before", 1)),
+            compliance=load_compliance(raw.get("compliance", {})),
         )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, PolicyError):

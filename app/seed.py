@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -44,15 +45,60 @@ def seed_departments() -> int:
     return added
 
 
+DEMO_VENDOR = "Carolina Language Services (demo)"
+
+
+def seed_demo_vendor() -> None:
+    """A demo vendor under contract for every priority language and service, if missing."""
+    from app.languages import PRIORITY_CODES
+    from app.vendors.models import Service, Vendor, VendorService
+
+    if db.session.scalar(select(Vendor.id).where(Vendor.name == DEMO_VENDOR)) is not None:
+        return
+    vendor = Vendor(
+        name=DEMO_VENDOR,
+        contact_email="jobs@carolina-language.example",
+        contract_number="DEMO-1",
+        capacity=50,
+    )
+    for code in PRIORITY_CODES:
+        vendor.services.append(
+            VendorService(
+                language=code,
+                service=Service.TRANSLATION,
+                rate_per_word=Decimal("0.15"),
+                minimum_charge=Decimal("35"),
+                turnaround_days=3,
+                rush_days=1,
+                rush_surcharge_percent=50,
+            )
+        )
+        for service in (Service.IN_PERSON, Service.PHONE, Service.VIDEO):
+            vendor.services.append(
+                VendorService(
+                    language=code,
+                    service=service,
+                    rate_per_minute=Decimal("1.50"),
+                    minimum_charge=Decimal("30"),
+                    confirmation_hours=24,
+                    minimum_notice_hours=24,
+                )
+            )
+    db.session.add(vendor)
+    db.session.commit()
+
+
 def seed_demo_users() -> list[tuple[str, str, str]]:
     """Create missing demo users with random passwords; return (email, role, password) each."""
+    seed_demo_vendor()
     created = []
     existing = set(db.session.scalars(select(User.email)))
     for email, name, role, dept in DEMO_USERS:
         if email in existing:
             continue
         password = secrets.token_urlsafe(12)
-        create_user(email, name, role, password, dept)
+        vendor = DEMO_VENDOR if role == Role.VENDOR else None
+        create_user(email, name, role, password, dept, vendor_name=vendor)
         created.append((email, role.value, password))
     return created
 

@@ -35,6 +35,7 @@ def request_submitted(request_id: int) -> None:
 
     for language in plan_drafts(request_id):
         enqueue("draft_language", language)
+    enqueue("auto_assign")
 
 
 def draft_language(language: str) -> None:
@@ -44,6 +45,29 @@ def draft_language(language: str) -> None:
     count = run(language)
     if count:
         log.info("drafted %d job(s) into %s", count, language)
+        enqueue("auto_assign")
+
+
+def vendor_clock() -> None:
+    """Lapse unanswered offers, auto-assign, remind vendors and escalate late jobs."""
+    from app.vendors.reminders import run_clock
+
+    result = run_clock()
+    if any((result.expired, result.offered, result.reminded, result.escalated)):
+        log.info(
+            "vendor clock: %d offer(s) lapsed, %d offered, %d reminder(s), %d escalation(s)",
+            result.expired,
+            result.offered,
+            result.reminded,
+            result.escalated,
+        )
+
+
+def auto_assign() -> None:
+    """Offer ready jobs in auto-assigned languages to their best vendor."""
+    from app.vendors.routing import auto_assign as run
+
+    run()
 
 
 def recover_drafts() -> None:
@@ -54,14 +78,33 @@ def recover_drafts() -> None:
         enqueue("draft_language", language)
 
 
+def send_sms(message_id: int) -> None:
+    """Send one queued text to a resident (retried by the queue when the provider fails)."""
+    from app.sms.outbound import send_text
+
+    send_text(message_id)
+
+
+def requeue_sms() -> None:
+    """Queue again texts whose send task was lost; give up on those tried too often."""
+    from app.sms.outbound import requeue_stuck_texts
+
+    for message_id in requeue_stuck_texts():
+        enqueue("send_sms", message_id)
+
+
 #: Task functions by name. They take ids, open their own session, and are safe to run twice.
 TASKS: dict[str, Callable[..., Any]] = {
     "request_submitted": request_submitted,
     "draft_language": draft_language,
+    "auto_assign": auto_assign,
+    "send_sms": send_sms,
 }
 #: Periodic tasks: name -> (crontab, function).
 PERIODIC: dict[str, tuple[Any, Callable[..., Any]]] = {
     "recover_drafts": (crontab(minute="*"), recover_drafts),
+    "vendor_clock": (crontab(minute="*/5"), vendor_clock),
+    "requeue_sms": (crontab(minute="*/5"), requeue_sms),
 }
 
 

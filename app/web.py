@@ -9,10 +9,32 @@ from typing import Any
 
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
+from werkzeug.routing import IntegerConverter, Map
 from wtforms.fields.choices import SelectChoice
 
 from app import labels
 from app.languages import BY_CODE, UI_LOCALES, display_name
+
+#: The largest id a URL may carry: ids are 32-bit integers in PostgreSQL.
+MAX_ID = 2**31 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """<int:...> URL parts that fit the database's id columns; anything bigger is a 404."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+#: The highest page number a list accepts (beyond it the offset would overflow the database).
+MAX_PAGE = 100_000
+
+
+def page_number() -> int:
+    """The ?page= argument as a page number from 1 to MAX_PAGE (junk reads as 1)."""
+    page = request.args.get("page", 1, type=int) or 1
+    return max(1, min(page, MAX_PAGE))
 
 
 def page_url(page: int) -> str:
@@ -45,6 +67,8 @@ def register_template_helpers(app: Flask) -> None:
                 ("status_label", labels.STATUS_LABELS),
                 ("kind_label", labels.KIND_LABELS),
                 ("channel_label", labels.CHANNEL_LABELS),
+                ("actor_label", labels.ACTOR_LABELS),
+                ("service_label", labels.SERVICE_LABELS),
                 ("action_label", labels.ACTION_LABELS),
                 ("finding_label", labels.FINDING_LABELS),
                 ("outcome_label", labels.OUTCOME_LABELS),

@@ -47,6 +47,10 @@ def render_item(type_, obj, autogen_context):
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    from app.extensions import Money
+
+    if type_ == "type" and isinstance(obj, Money):
+        return "sa.BigInteger()"
     return False
 
 

@@ -13,9 +13,14 @@ from app.requests.models import (
     RequestKind,
     RequestStatus,
 )
+from app.web import MAX_ID, MAX_PAGE
 
 PAGE_PARAMETERS = (
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {
+        "name": "page",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+    },
     {
         "name": "per_page",
         "in": "query",
@@ -320,7 +325,7 @@ def openapi_document() -> dict[str, Any]:
                             "name": "term_id",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "integer"},
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                         }
                     ],
                     "responses": {

@@ -20,6 +20,7 @@ from app.requests import services
 from app.requests.documents import DocumentRejected
 from app.requests.models import Channel, RequestKind, RequestStatus
 from app.requests.validation import ValidationFailed
+from app.web import MAX_PAGE
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -91,8 +92,8 @@ def page_args(errors: dict[str, str]) -> tuple[int, int]:
     """The page and per_page query arguments, checked (1.., 1..100)."""
     page = request.args.get("page", 1, type=int)
     per_page = request.args.get("per_page", 25, type=int)
-    if page < 1:
-        errors["page"] = _("Must be 1 or more.")
+    if not 1 <= page <= MAX_PAGE:
+        errors["page"] = _("Must be between 1 and %(max)s.", max=MAX_PAGE)
     if not 1 <= per_page <= 100:
         errors["per_page"] = _("Must be between 1 and 100.")
     return page, per_page

@@ -16,6 +16,7 @@ class Actor:
     department_id: int | None
     user_id: int | None = None
     api_token_id: int | None = None
+    vendor_id: int | None = None
 
     @property
     def citywide(self) -> bool:
@@ -29,7 +30,11 @@ class Actor:
     @classmethod
     def for_user(cls, user: User) -> Actor:
         return cls(
-            label=user.email, role=user.role, department_id=user.department_id, user_id=user.id
+            label=user.email,
+            role=user.role,
+            department_id=user.department_id,
+            user_id=user.id,
+            vendor_id=user.vendor_id if user.role == Role.VENDOR else None,
         )
 
     @classmethod

@@ -58,12 +58,22 @@ def create_user(
     password: str,
     department_slug: str | None = None,
     actor: Actor = SYSTEM,
+    vendor_name: str | None = None,
 ) -> User:
-    """Create a user; staff must belong to a department."""
+    """Create a user; staff must belong to a department, vendor users to a vendor."""
+    from app.vendors.models import Vendor
+
     dept = department_by_slug(department_slug) if department_slug else None
     if role == Role.STAFF and dept is None:
         raise ValueError("staff users need a department")
-    user = User(email=email.strip().lower(), name=name, role=role, department=dept)
+    vendor_id = None
+    if role == Role.VENDOR:
+        vendor_id = db.session.scalar(select(Vendor.id).where(Vendor.name == (vendor_name or "")))
+        if vendor_id is None:
+            raise ValueError("vendor users need an existing vendor (its exact name)")
+    user = User(
+        email=email.strip().lower(), name=name, role=role, department=dept, vendor_id=vendor_id
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -73,7 +83,12 @@ def create_user(
         action="user.created",
         entity_type="user",
         entity_id=user.id,
-        after={"email": user.email, "role": role.value, "department": department_slug},
+        after={
+            "email": user.email,
+            "role": role.value,
+            "department": department_slug,
+            "vendor_id": vendor_id,
+        },
     )
     db.session.commit()
     return user

@@ -18,6 +18,7 @@ from translate.storage import tbx
 from app.audit import record_event
 from app.auth.actor import Actor
 from app.auth.models import Department
+from app.exports import safe_cell, unguard_cell
 from app.extensions import db
 from app.glossary import services
 from app.glossary.models import PartOfSpeech, Term, TranslationKind, TranslationStatus
@@ -36,8 +37,6 @@ BASE_COLUMNS = (
 LANGUAGE_COLUMNS = tuple(c for code in PRIORITY_CODES for c in (code, f"{code}_forbidden"))
 VARIANT_SEPARATOR = " | "
 _YES, _NO = {"yes", "true", "1", "y"}, {"no", "false", "0", "n", ""}
-# Spreadsheet programs run cells that start with these as formulas.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
 FORBIDDEN_STATUS = "deprecatedTerm-admn-sts"
 PREFERRED_STATUS = "preferredTerm-admn-sts"
@@ -89,15 +88,6 @@ class EntryData:
     alternatives: dict[str, list[str]] = field(default_factory=dict)
     forbidden: dict[str, list[str]] = field(default_factory=dict)
     error: str = ""
-
-
-def _safe_cell(value: str) -> str:
-    """Stop a spreadsheet from running a cell as a formula; import strips the guard again."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def _unguard(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:2] in _FORMULA_START else value
 
 
 def _flag(value: str, column: str) -> bool:
@@ -155,7 +145,7 @@ def read_csv(data: bytes) -> list[EntryData]:
     entries = []
     try:
         for raw in reader:
-            row = {k.strip(): _unguard((v or "").strip()) for k, v in raw.items() if k}
+            row = {k.strip(): unguard_cell((v or "").strip()) for k, v in raw.items() if k}
             entry = EntryData(line=reader.line_num, source=row.get("term", ""))
             if None in raw:
                 entry.error = _("This row has more cells than there are columns.")
@@ -359,7 +349,7 @@ def export_csv(language: str | None = None) -> str:
             row.append(
                 VARIANT_SEPARATOR.join(_approved_texts(term, code, TranslationKind.FORBIDDEN))
             )
-        writer.writerow([_safe_cell(cell) for cell in row])
+        writer.writerow([safe_cell(cell) for cell in row])
     return out.getvalue()
 
 

@@ -35,6 +35,7 @@ from app.glossary.models import TranslationKind, TranslationStatus
 from app.languages import PRIORITY_CODES
 from app.requests.routes import attach_errors
 from app.validation import ValidationFailed
+from app.web import page_number
 
 bp = Blueprint("glossary", __name__, url_prefix="/glossary")
 
@@ -65,7 +66,7 @@ def index() -> Any:
         language=language,
         status=form.status.data or None,
     )
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     per_page = current_app.config["PAGE_SIZE"]
     terms, total = services.search_terms(filters, page, per_page)
     pages = max((total + per_page - 1) // per_page, 1)

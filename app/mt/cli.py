@@ -93,7 +93,7 @@ def translate(source: Path, language: str, output: Path) -> None:
         length=len(texts), label=f"drafting {len(texts)} segments", file=sys.stderr
     ) as bar:
         machine = engine.translate(texts, bar.update)
-    data, flags = finish(
+    data, flags, _targets = finish(
         prepared, machine, banner(engine.name, engine.model_version, utcnow()), language
     )
     output.write_bytes(data)

@@ -38,6 +38,8 @@ class MTDraft(db.Model):  # type: ignore[name-defined]
     segments_done: Mapped[int] = mapped_column(Integer, default=0)
     memory_reused: Mapped[int] = mapped_column(Integer, default=0)
     flags: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The draft's text per segment index (as strings: JSON keys), for the vendor's XLIFF.
+    segment_targets: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     draft_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     draft_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
     claimed_by: Mapped[str | None] = mapped_column(String(40), nullable=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -99,8 +101,8 @@ def prepare(
 
 def finish(
     prepared: Prepared, machine: Sequence[str], banner_text: str, language: str
-) -> tuple[bytes, list[dict[str, Any]]]:
-    """Restore terms, flag differences, and rebuild the document in its own format."""
+) -> tuple[bytes, list[dict[str, Any]], dict[int, str]]:
+    """Restore terms, flag differences, rebuild the document; also the text per segment."""
     texts = {s.index: s.text for s in prepared.doc.segments}
     translations = dict(prepared.reused)
     flags: list[dict[str, Any]] = []
@@ -130,7 +132,7 @@ def finish(
                         "target": [finding.found or ""],
                     }
                 )
-    return prepared.doc.rebuild(translations, banner_text, language), flags
+    return prepared.doc.rebuild(translations, banner_text, language), flags, translations
 
 
 def lookup_memory(language: str) -> Callable[[Sequence[str]], dict[str, str]]:
@@ -209,8 +211,30 @@ def plan_drafts(request_id: int) -> list[str]:
     return sorted(set(queued))
 
 
+def _claim_token() -> str:
+    """Who claims a draft: this process and host (a restart can tell it died), and a nonce."""
+    return f"{os.getpid()}@{socket.gethostname()[:24]}/{uuid.uuid4().hex[:6]}"
+
+
+def _claimant_is_dead(claimed_by: str | None) -> bool:
+    """Whether the draft's claimant was a process on this host that no longer runs."""
+    if not claimed_by or "@" not in claimed_by:
+        return False
+    pid_text, _, rest = claimed_by.partition("@")
+    host = rest.rpartition("/")[0]
+    if host != socket.gethostname()[:24] or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, owned by someone else
+        return False
+    return False
+
+
 def _claim(language: str) -> list[MTDraft]:
-    token = uuid.uuid4().hex
+    token = _claim_token()
     db.session.execute(
         update(MTDraft)
         .where(MTDraft.status == DraftStatus.QUEUED, MTDraft.language == language)
@@ -270,9 +294,10 @@ def draft_language(language: str) -> int:
         return 0
     when = utcnow()
     for (draft, prepared), machine in zip(work, outputs, strict=True):
-        data, flags = finish(
+        data, flags, targets = finish(
             prepared, machine, banner(engine.name, engine.model_version, when), language
         )
+        draft.segment_targets = {str(index): text for index, text in targets.items()}
         store_blob(config["UPLOAD_FOLDER"], data)
         source = draft.job.request.document
         assert source is not None  # noqa: S101 (translation requests always have one)
@@ -342,16 +367,24 @@ def _translate_shared(engine: Engine, work: list[tuple[MTDraft, Prepared]]) -> l
 
 
 def recover_drafts() -> list[str]:
-    """Take back drafts a dead worker left running, and re-queue drafts whose task was lost."""
+    """Take back drafts a dead worker left running, and re-queue drafts whose task was lost.
+
+    A draft counts as abandoned when it has not moved for MT_STALL_SECONDS, or at once when the
+    worker process that claimed it ran on this host and is gone (a restarted worker recovers
+    what its killed predecessor held without waiting).
+    """
     stall = timedelta(seconds=current_app.config["MT_STALL_SECONDS"])
     cutoff = utcnow() - stall
     languages: set[str] = set()
-    for draft in db.session.scalars(
-        select(MTDraft).where(
-            MTDraft.status.in_([DraftStatus.RUNNING, DraftStatus.QUEUED]),
-            MTDraft.updated_at < cutoff,
-        )
-    ):
+    candidates = db.session.scalars(
+        select(MTDraft).where(MTDraft.status.in_([DraftStatus.RUNNING, DraftStatus.QUEUED]))
+    ).all()
+    for draft in candidates:
+        stalled = draft.updated_at < cutoff
+        if not stalled and not (
+            draft.status == DraftStatus.RUNNING and _claimant_is_dead(draft.claimed_by)
+        ):
+            continue
         if draft.status == DraftStatus.RUNNING and draft.attempts >= MAX_ATTEMPTS:
             _end(draft, DraftStatus.FAILED, "Drafting stopped three times; left to humans.")
             continue

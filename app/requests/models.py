@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import utcnow
 from app.auth.models import ApiToken, Department, User
-from app.extensions import UTCDateTime, db, value_enum
+from app.crypto import EncryptedString
+from app.extensions import Money, UTCDateTime, db, value_enum
+
+if TYPE_CHECKING:
+    from app.vendors.models import Vendor
 
 
 class RequestKind(enum.StrEnum):
@@ -56,6 +62,14 @@ class InterpretationMode(enum.StrEnum):
     VIDEO = "video"
 
 
+class LanguageMethod(enum.StrEnum):
+    """How a resident's language was identified (requests from text messages)."""
+
+    MENU = "menu"
+    KEYWORD = "keyword"
+    DETECTION = "detection"
+
+
 class Document(db.Model):  # type: ignore[name-defined]
     """An uploaded or pasted source document, its bytes stored once under its SHA-256."""
 
@@ -75,6 +89,8 @@ class Request(db.Model):  # type: ignore[name-defined]
     """What a department asked for: a translation of one document, or an interpreter."""
 
     __tablename__ = "requests"
+    # Compliance reports select a department's requests by submission time.
+    __table_args__ = (Index("ix_requests_department_id_created_at", "department_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True, nullable=True)
@@ -101,7 +117,11 @@ class Request(db.Model):  # type: ignore[name-defined]
     duration_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     location: Mapped[str | None] = mapped_column(String(500), nullable=True)
     resident_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    resident_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)  # E.164; PII
+    # E.164, encrypted at rest (app.crypto); PII: never logged, masked in the UI.
+    resident_phone: Mapped[str | None] = mapped_column(EncryptedString(255), nullable=True)
+    language_method: Mapped[LanguageMethod | None] = mapped_column(
+        value_enum(LanguageMethod), nullable=True
+    )  # SMS: how the resident's language was identified
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -125,12 +145,29 @@ class Job(db.Model):  # type: ignore[name-defined]
     status: Mapped[JobStatus] = mapped_column(value_enum(JobStatus), index=True)
     due_date: Mapped[date] = mapped_column(Date)
     policy_due_date: Mapped[date] = mapped_column(Date)
-    vendor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    vendor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("vendors.id"), nullable=True, index=True
+    )
+    # The vendor's clock: its contracted due date, and since when it waits on the requester.
+    vendor_due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    on_hold_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    cost: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
+    # Interpreting: who was confirmed, and what actually happened.
+    interpreter: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    interpreter_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    actual_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    actual_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    minutes_billed: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Set when the job completes: whether the vendor met its due date.
+    on_time: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, index=True
+    )  # compliance reports select jobs completed in a period
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     request: Mapped[Request] = relationship(back_populates="jobs")
+    vendor: Mapped[Vendor | None] = relationship()

@@ -42,7 +42,7 @@ from app.requests.validation import (
     ValidationFailed,
     combine_local,
 )
-from app.web import choices
+from app.web import choices, page_number
 
 bp = Blueprint("requests", __name__)
 
@@ -63,6 +63,8 @@ def attach_errors(form: Any, errors: dict[str, str], aliases: dict[str, str]) ->
 @roles_required(*VIEWERS, Role.VENDOR)
 def index() -> Any:
     actor = current_actor()
+    if actor.role == Role.VENDOR:  # vendors work from their own job list
+        return redirect(url_for("vendors.portal"))
     form = FilterForm(request.args)
     any_ = ("", _("Any"))
     form.status.choices = choices(
@@ -80,9 +82,9 @@ def index() -> Any:
         kind=form.kind.data or None,
         department_id=int(form.department.data) if (form.department.data or "").isdigit() else None,
     )
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number()
     pagination = services.list_requests(
-        actor, filters, max(page, 1), current_app.config["PAGE_SIZE"]
+        actor, filters, page, current_app.config["PAGE_SIZE"]
     )
     return render_template(
         "requests/index.html",
@@ -124,7 +126,7 @@ def new_translation() -> Any:
             attach_errors(form, {"document": str(exc)}, {})
         else:
             return redirect(url_for("requests.detail", request_id=req.id, submitted=1))
-    return render_template("requests/new_translation.html", form=form), _status(form)
+    return render_template("requests/new_translation.html", form=form), form_status(form)
 
 
 @bp.route("/requests/new/interpretation", methods=["GET", "POST"])
@@ -149,10 +151,10 @@ def new_interpretation() -> Any:
             attach_errors(form, exc.errors, {"starts_at": "start_date"})
         else:
             return redirect(url_for("requests.detail", request_id=req.id, submitted=1))
-    return render_template("requests/new_interpretation.html", form=form), _status(form)
+    return render_template("requests/new_interpretation.html", form=form), form_status(form)
 
 
-def _status(form: Any) -> int:
+def form_status(form: Any) -> int:
     """422 when a submitted form has errors, so tests and tools can tell."""
     return 422 if request.method == "POST" and (form.errors or form.form_errors) else 200
 

@@ -93,3 +93,44 @@ def test_token_for_unknown_department_is_a_clear_error(app, city):
         args=["tokens", "create", "--department", "nope", "--name", "x"]
     )
     assert out.exit_code != 0 and "no department nope" in out.output
+
+
+def test_seed_links_the_demo_vendor_user_to_a_demo_vendor_with_every_language(app, client):
+    from app.languages import PRIORITY_CODES
+    from app.vendors.models import Vendor
+    from tests.conftest import csrf_from
+
+    out = app.test_cli_runner().invoke(args=["seed"]).output
+    password = next(ln for ln in out.splitlines() if "vendor@city.example" in ln).split()[-1]
+    with app.app_context():
+        vendor = db.session.scalar(select(Vendor))
+        user = db.session.scalar(select(User).where(User.email == "vendor@city.example"))
+        assert user.vendor_id == vendor.id
+        assert {s.language for s in vendor.services} == set(PRIORITY_CODES)
+        assert len(vendor.services) == 4 * len(PRIORITY_CODES)
+    token = csrf_from(client.get("/login").text)
+    client.post(
+        "/login",
+        data={"email": "vendor@city.example", "password": password, "csrf_token": token},
+    )
+    assert client.get("/vendor").status_code == 200
+    app.test_cli_runner().invoke(args=["seed"])
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Vendor)) == 1
+
+
+def test_users_create_needs_a_vendor_for_vendor_users(app, city):
+    from tests.functional.vendor_helpers import add_vendor
+
+    with app.app_context():
+        add_vendor("Lingo")
+    base = ["users", "create", "--name", "V", "--role", "vendor", "--password", "pw-123456"]
+    runner = app.test_cli_runner()
+    bad = runner.invoke(args=[*base, "--email", "v1@city.example", "--vendor", "Nobody"])
+    assert bad.exit_code != 0 and "vendor users need an existing vendor" in bad.output
+    ok = runner.invoke(args=[*base, "--email", "v2@city.example", "--vendor", "Lingo"])
+    assert ok.exit_code == 0, ok.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "v2@city.example"))
+        assert user.vendor_id is not None
+        assert db.session.scalar(select(User).where(User.email == "v1@city.example")) is None

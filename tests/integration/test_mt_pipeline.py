@@ -396,7 +396,7 @@ def test_glossary_findings_on_a_draft_are_listed_with_its_flags(app, models):
             100,
         )
         machine = [shielded.text.replace("0142", "0143") for _i, shielded in prepared.pending]
-        _data, flags = finish(prepared, machine, "banner", "es")
+        _data, flags, _targets = finish(prepared, machine, "banner", "es")
     kinds = {(f["segment"], f["kind"]) for f in flags}
     assert kinds == {(1, "approved_missing"), (1, "forbidden_used"), (2, "phone")}
     assert lookup_memory  # the real lookup is exercised by the memory test above

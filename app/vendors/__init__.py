@@ -1,0 +1,1 @@
+"""Vendors: registry, routing, the vendor portal, deliveries, the clock and scorecards."""
