@@ -1,0 +1,1 @@
+"""Compliance reports: figures from SQL, drill-downs, CSV/XLSX/PDF exports, charts."""

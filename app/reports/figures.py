@@ -1,0 +1,494 @@
+"""The report's figures, aggregated in SQL; Python only shapes the (small) grouped results.
+
+This module: demand, punctuality, open work and vital documents, plus the shared helpers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from typing import Any
+
+import holidays
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from app import labels
+from app.auth.models import Department
+from app.extensions import db
+from app.languages import PRIORITY_CODES, display_name
+from app.reports import queries as q
+from app.reports.model import DAYS, INT, PERCENT, Bar, BarChart, Cell, Table
+from app.requests.models import Job, Request
+from app.vendors.models import Vendor
+
+
+def pct(part: int, whole: int) -> float | None:
+    return 100 * part / whole if whole else None
+
+
+def grouped_percentile(counts: Iterable[tuple[float, int]], pct_: float) -> float | None:
+    """scorecards.percentile() (nearest rank) of grouped (value, how many), never expanded."""
+    ordered = sorted((float(v), int(n)) for v, n in counts if n)
+    total = sum(n for _v, n in ordered)
+    if not total:
+        return None
+    rank = max(1, math.ceil(pct_ / 100 * total))
+    seen = 0
+    for value, n in ordered:
+        seen += n
+        if seen >= rank:
+            return value
+    return ordered[-1][0]
+
+
+def count_if(cond: ColumnElement[bool]) -> Any:
+    return func.sum(case((cond, 1), else_=0))
+
+
+def grouped(scope: q.Scope, key: Any, where: list[ColumnElement[bool]], *cols: Any) -> list[Any]:
+    stmt = (
+        select(key.label("k"), *cols)
+        .select_from(Job)
+        .join(Request, Request.id == Job.request_id)
+        .where(q.in_department(scope), *where)
+        .group_by(key)
+    )
+    return list(db.session.execute(stmt))
+
+
+def vendor_names() -> dict[int, str]:
+    return {vid: name for vid, name in db.session.execute(select(Vendor.id, Vendor.name))}
+
+
+def vendor_key(vendor_id: int | None) -> str:
+    return str(vendor_id) if vendor_id is not None else q.NO_VENDOR
+
+
+def day_counter(scope: q.Scope, days: list[date]) -> Callable[[date, date], int]:
+    """Days from one date to another as the policy measures turnaround (business by default).
+
+    Business days come from one pass of the policy calendar over the dates' span, so each
+    (submitted, completed) pair costs two look-ups: the same count as
+    BusinessCalendar.business_days_between, without walking the days per pair.
+    """
+    if scope.rules.turnaround_days == "calendar" or not days:
+        return lambda a, b: (b - a).days
+    ordinal = business_ordinals(scope, min(days), max(days))
+    return lambda a, b: ordinal[b] - ordinal[a]
+
+
+def business_ordinals(scope: q.Scope, first: date, last: date) -> dict[date, int]:
+    """Per day from `first` to `last`, the business days after `first` up to it.
+
+    BusinessCalendar.is_business_day's rule, with each year's holidays looked up once.
+    """
+    cal = scope.policy.calendar
+    years: dict[int, Any] = {}
+    ordinal, running, day = {}, 0, first
+    while day <= last:
+        if day != first and day.weekday() < 5 and day not in cal.city_holidays:
+            if day.year not in years:
+                years[day.year] = holidays.country_holidays(
+                    cal.country, subdiv=cal.subdivision, years=day.year
+                )
+            running += day not in years[day.year]
+        ordinal[day] = running
+        day += timedelta(days=1)
+    return ordinal
+
+
+def requests_table(scope: q.Scope) -> Table:
+    """Requests by language x kind x channel (a request counts once per target language)."""
+    stmt = (
+        select(Job.language, Request.kind, Request.channel, func.count(Job.id))
+        .join(Request, Request.id == Job.request_id)
+        .where(q.in_department(scope), q.submitted_in(scope))
+        .group_by(Job.language, Request.kind, Request.channel)
+        .order_by(Job.language, Request.kind, Request.channel)
+    )
+    table = Table(
+        "requests",
+        _("Requests by language, kind and channel"),
+        [_("Language"), _("Kind"), _("Channel"), _("Requests")],
+        note=_("A request counts once for each language it asks for."),
+    )
+    per_language: dict[str, int] = defaultdict(int)
+    for language, kind, channel, n in db.session.execute(stmt):
+        drill = {"section": "requests", "language": language, "kind": kind, "channel": channel}
+        table.rows.append(
+            [
+                Cell(display_name(language)),
+                Cell(labels.label(labels.KIND_LABELS, kind)),
+                Cell(labels.label(labels.CHANNEL_LABELS, channel)),
+                Cell(n, INT, drill),
+            ]
+        )
+        per_language[language] += n
+    total = sum(per_language.values())
+    table.rows.append(
+        [Cell(_("All")), Cell(""), Cell(""), Cell(total, INT, {"section": "requests"})]
+    )
+    table.chart = BarChart(
+        _("Requests per language"),
+        [Bar(display_name(k), v) for k, v in sorted(per_language.items())],
+        max(per_language.values(), default=0),
+    )
+    return table
+
+
+def measured_groups(scope: q.Scope) -> list[Any]:
+    """(language, vendor, state, turnaround days, jobs) of the jobs held to the on-time target.
+
+    state: 2 on time, 1 completed in the period but late, 0 not completed (open past due);
+    days: the turnaround of the completed ones, counted in SQL (business days from the policy
+    calendar's ordinals), so one pass over the jobs serves both on-time tables.
+    """
+    if scope.rules.turnaround_days == "calendar":
+        return list(db.session.execute(q.measured_groups(scope, None)))
+    oldest = db.session.scalar(select(func.min(Request.created_at)))
+    tz = scope.policy.calendar.timezone
+    first = min(oldest.astimezone(tz).date() if oldest else scope.start, scope.start)
+    # A day's margin each side: the SQL's local days and Python's may differ outside the
+    # years the SQL carries the time zone for.
+    ordinals = business_ordinals(scope, first - timedelta(days=1), scope.end + timedelta(days=1))
+    return list(db.session.execute(q.measured_groups(scope, ordinals)))
+
+
+def _ontime_table(
+    scope: q.Scope,
+    groups: list[Any],
+    column: int,
+    name: Callable[[Any], str],
+    drill_key: str,
+    title: str,
+    first: str,
+) -> Table:
+    """On-time rate and turnaround grouped by language or vendor, with a total row."""
+    counts: dict[Any, list[int]] = {}
+    by_key: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    everything: dict[int, int] = defaultdict(int)
+    for row in groups:
+        k, state, days, n = row[column], row[2], row[3], row[4]
+        tally = counts.setdefault(k, [0, 0])
+        tally[0] += n
+        if state == 2:
+            tally[1] += n
+        if state:
+            if days is None:
+                raise LookupError(f"no turnaround for a job of {k!r}")  # outside the calendar
+            by_key[k][days] += n
+            everything[days] += n
+    target = scope.rules.on_time_target_percent
+    table = Table(
+        key=f"ontime_{drill_key}",
+        title=title,
+        columns=[
+            first,
+            _("Jobs measured"),
+            _("On time"),
+            _("Late"),
+            _("On-time rate"),
+            _("Target"),
+            _("Meets target"),
+            _("Median turnaround (days)"),
+            _("90th percentile (days)"),
+        ],
+    )
+    totals = [0, 0]
+    for k in sorted(counts, key=lambda key: name(key).lower()):
+        measured, on_time = counts[k]
+        totals[0] += measured
+        totals[1] += on_time
+        table.rows.append(
+            _ontime_row(
+                name(k),
+                {drill_key: _drill_value(drill_key, k)},
+                measured,
+                on_time,
+                list(by_key[k].items()),
+                target,
+            )
+        )
+    table.rows.append(
+        _ontime_row(_("All"), {}, totals[0], totals[1], list(everything.items()), target)
+    )
+    table.chart = BarChart(
+        _("On-time rate"),
+        [Bar(r[0].text, r[4].value or 0.0) for r in table.rows[:-1]],
+        100.0,
+        "%",
+        target,
+        _("Target %(target)s%%", target=format(target, "g")),
+    )
+    return table
+
+
+def _drill_value(drill_key: str, k: Any) -> str:
+    return vendor_key(k) if drill_key == "vendor" else str(k)
+
+
+def _ontime_row(
+    label: str,
+    filters: dict[str, str],
+    measured: int,
+    on_time: int,
+    pairs: list[tuple[int, int]],
+    target: float,
+) -> list[Cell]:
+    base = {"section": "ontime", **filters}
+    rate = pct(on_time, measured)
+    return [
+        Cell(label),
+        Cell(measured, INT, base),
+        Cell(on_time, INT, {**base, "state": "on_time"}),
+        Cell(measured - on_time, INT, {**base, "state": "late"}),
+        Cell(rate, PERCENT, base),
+        Cell(target, PERCENT),
+        Cell(None if rate is None else (_("yes") if rate >= target else _("no"))),
+        Cell(grouped_percentile(pairs, 50), DAYS, {**base, "state": "completed"}),
+        Cell(grouped_percentile(pairs, 90), DAYS, {**base, "state": "completed"}),
+    ]
+
+
+def ontime_tables(scope: q.Scope) -> list[Table]:
+    names = vendor_names()
+    groups = measured_groups(scope)
+    return [
+        _ontime_table(
+            scope,
+            groups,
+            0,
+            display_name,
+            "language",
+            _("On time, by language"),
+            _("Language"),
+        ),
+        _ontime_table(
+            scope,
+            groups,
+            1,
+            lambda v: names.get(v, _("No vendor")) if v is not None else _("No vendor"),
+            "vendor",
+            _("On time, by vendor"),
+            _("Vendor"),
+        ),
+    ]
+
+
+def open_tables(scope: q.Scope, details: bool = True) -> list[Table]:
+    """Open and overdue jobs at the end of the period: by language, and each one with its age."""
+    age = q.age_days(scope).label("age")
+    overdue = case((Job.due_date < scope.end, 1), else_=0).label("overdue")
+    stmt = (
+        select(Job.language, age, overdue, func.count(Job.id))
+        .join(Request, Request.id == Job.request_id)
+        .where(q.in_department(scope), q.open_at_end(scope))
+        .group_by(Job.language, age, overdue)
+    )
+    by_lang: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for language, days, late, n in db.session.execute(stmt):
+        by_lang[language].append((days, late, n))
+    summary = Table(
+        "open",
+        _("Open and overdue jobs at the end of the period"),
+        [_("Language"), _("Open"), _("Overdue"), _("Median age (days)"), _("Oldest (days)")],
+        note=_("Age: calendar days from submission to the last day of the period."),
+    )
+    for language in sorted(by_lang, key=display_name):
+        summary.rows.append(
+            _open_row(display_name(language), {"language": language}, by_lang[language])
+        )
+    everything = [g for groups in by_lang.values() for g in groups]
+    summary.rows.append(_open_row(_("All"), {}, everything))
+    detail = Table(
+        "open_jobs",
+        _("Each open job at the end of the period"),
+        [
+            _("Request"),
+            _("Department"),
+            _("Language"),
+            _("Status"),
+            _("Due"),
+            _("Age (days)"),
+            _("Overdue"),
+        ],
+        detail=True,
+        drill={"section": "open"},
+    )
+    if not details:
+        return [summary, detail]
+    list_stmt = (
+        select(
+            Request.number,
+            Department.slug,
+            Job.language,
+            Job.status,
+            Job.due_date,
+            q.age_days(scope),
+        )
+        .select_from(Job)
+        .join(Request, Request.id == Job.request_id)
+        .join(Department, Department.id == Request.department_id)
+        .where(q.in_department(scope), q.open_at_end(scope))
+        .order_by(Request.created_at, Job.id)
+    )
+    for number, dept, language, status, due, days in db.session.execute(list_stmt):
+        detail.rows.append(
+            [
+                Cell(number),
+                Cell(dept),
+                Cell(language),
+                Cell(labels.label(labels.STATUS_LABELS, status)),
+                Cell(due),
+                Cell(days, INT),
+                Cell(_("yes") if due < scope.end else _("no")),
+            ]
+        )
+    return [summary, detail]
+
+
+def _open_row(
+    label: str, filters: dict[str, str], groups: list[tuple[int, int, int]]
+) -> list[Cell]:
+    base = {"section": "open", **filters}
+    ages = [(days, n) for days, _late, n in groups]
+    return [
+        Cell(label),
+        Cell(sum(n for *_x, n in groups), INT, base),
+        Cell(sum(n for _d, late, n in groups if late), INT, {**base, "state": "overdue"}),
+        Cell(grouped_percentile(ages, 50), DAYS, base),
+        Cell(max((float(d) for d, n in ages if n), default=None), DAYS, base),
+    ]
+
+
+def vital_states(scope: q.Scope, department: bool = True) -> Any:
+    """Per vital request and priority language, the best state of its jobs (2, 1 or 0)."""
+    return (
+        select(
+            Request.id.label("request_id"),
+            Request.department_id.label("department_id"),
+            Job.language.label("language"),
+            func.max(q.vital_state(scope)).label("state"),
+        )
+        .join(Request, Request.id == Job.request_id)
+        .where(
+            q.in_department(scope) if department else true(),
+            q.vital_requests(scope),
+            Job.language.in_(PRIORITY_CODES),
+        )
+        .group_by(Request.id, Request.department_id, Job.language)
+        .subquery()
+    )
+
+
+def _vital_documents(scope: q.Scope) -> int:
+    stmt = select(func.count(Request.id)).where(q.in_department(scope), q.vital_requests(scope))
+    return int(db.session.scalar(stmt) or 0)
+
+
+def vital_tables(scope: q.Scope, details: bool = True) -> list[Table]:
+    """Each vital document against the priority languages: translated and reviewed or not."""
+    states = vital_states(scope)
+    counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    stmt = select(states.c.language, states.c.state, func.count()).group_by(
+        states.c.language, states.c.state
+    )
+    for language, state, n in db.session.execute(stmt):
+        counts[language][state] += n
+    docs = _vital_documents(scope)
+    target = scope.rules.vital_target_percent
+    summary = Table(
+        "vital",
+        _("Vital documents coverage"),
+        [
+            _("Language"),
+            _("Vital documents"),
+            _("Translated and human-reviewed"),
+            _("Requested, not done"),
+            _("Not requested"),
+            _("Coverage"),
+        ],
+        note=_(
+            "Translated and human-reviewed: a job in the language completed with a delivery "
+            "the department accepted. A machine draft alone never counts."
+        ),
+    )
+    total_done = 0
+    for language in PRIORITY_CODES:
+        done, asked = counts[language][2], counts[language][1]
+        total_done += done
+        base = {"section": "vital", "language": language}
+        summary.rows.append(
+            [
+                Cell(display_name(language)),
+                Cell(docs, INT, {"section": "vital"}),
+                Cell(done, INT, {**base, "state": "done"}),
+                Cell(asked, INT, {**base, "state": "requested"}),
+                Cell(docs - done - asked, INT, {**base, "state": "missing"}),
+                Cell(pct(done, docs), PERCENT, base),
+            ]
+        )
+    cells = docs * len(PRIORITY_CODES)
+    summary.rows.append(
+        [
+            Cell(_("All")),
+            Cell(docs, INT, {"section": "vital"}),
+            Cell(total_done, INT),
+            Cell(None),
+            Cell(None),
+            Cell(pct(total_done, cells), PERCENT),
+        ]
+    )
+    summary.chart = BarChart(
+        _("Vital documents translated and reviewed"),
+        [Bar(r[0].text, r[5].value or 0.0) for r in summary.rows[:-1]],
+        100.0,
+        "%",
+        target,
+        _("Target %(target)s%%", target=format(target, "g")),
+    )
+    return [summary, _vital_matrix(scope, states, details)]
+
+
+def _vital_matrix(scope: q.Scope, states: Any, details: bool) -> Table:
+    words = {2: _("translated and reviewed"), 1: _("requested, not done")}
+    matrix = Table(
+        "vital_documents",
+        _("Each vital document"),
+        [_("Request"), _("Title"), *[display_name(c) for c in PRIORITY_CODES]],
+        detail=True,
+        drill={"section": "vital"},
+    )
+    if not details:
+        return matrix
+    stmt = (
+        select(Request.id, Request.number, Request.title, states.c.language, states.c.state)
+        .outerjoin(states, states.c.request_id == Request.id)
+        .where(q.in_department(scope), q.vital_requests(scope))
+        .order_by(Request.id)
+    )
+    current: list[Any] | None = None
+    found: dict[str, int] = {}
+    for rid, number, title, language, state in db.session.execute(stmt):
+        if current is None or current[0] != rid:
+            if current is not None:
+                matrix.rows.append(_matrix_row(current, found, words))
+            current, found = [rid, number, title], {}
+        if language:
+            found[language] = state
+    if current is not None:
+        matrix.rows.append(_matrix_row(current, found, words))
+    return matrix
+
+
+def _matrix_row(doc: list[Any], found: dict[str, int], words: dict[int, str]) -> list[Cell]:
+    missing = _("not requested")
+    return [
+        Cell(doc[1]),
+        Cell(doc[2]),
+        *[Cell(words.get(found.get(c, 0), missing)) for c in PRIORITY_CODES],
+    ]
