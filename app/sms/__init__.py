@@ -1,0 +1,1 @@
+"""Residents request an interpreter by text message, in their own language (Twilio)."""

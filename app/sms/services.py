@@ -1,0 +1,307 @@
+"""SMS services: take a resident's text, answer it, book the request; queue updates.
+
+Each public function owns its transaction, except notify_resident(), which joins the caller's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import phonenumbers
+from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
+from limits import parse as parse_limit
+from sqlalchemy import case, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
+
+from app.audit import AnySession, record_event, utcnow
+from app.auth.actor import SYSTEM, Actor
+from app.auth.models import Department, Role
+from app.crypto import phone_hash
+from app.extensions import db
+from app.languages import BY_CODE
+from app.policy import get_policy
+from app.requests.models import (
+    Channel,
+    InterpretationMode,
+    Job,
+    JobStatus,
+    Request,
+    RequestKind,
+)
+from app.requests.services import enqueue_submitted, new_request, record_submission
+from app.sms import replies
+from app.sms.commands import Command, keyword_of
+from app.sms.conversation import Callback, advance
+from app.sms.models import Direction, MessageStatus, SmsConversation, SmsMessage
+from app.sms.outbound import queue_text
+
+#: Length of the interpreter call a text request books.
+CALL_MINUTES = 30
+#: A call booked for "now" or "today" counts as already due; this much later is "a time".
+SOON = timedelta(minutes=10)
+WINDOW_NOTES = {"now": "Call back: now", "today": "Call back: later today"}
+NOTIFY_EVENTS = ("interpreter_assigned", "time_changed")
+
+
+@dataclass(frozen=True)
+class Received:
+    """What became of an inbound text: the reply to give (None: none), and any new request."""
+
+    reply: str | None
+    duplicate: bool = False
+    request_id: int | None = None
+
+
+def to_e164(raw: str) -> str | None:
+    """The sender as an E.164 number, or None for a short code or an unusable address."""
+    try:
+        parsed = phonenumbers.parse(raw, "US")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _insert(model: type[Any]) -> Any:
+    """An INSERT that can say ON CONFLICT, for the database in use."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
+def _upsert_conversation(key: str, phone: str, now: datetime) -> SmsConversation:
+    """The conversation, created if new, with this text counted in its rate-limit window.
+
+    A write first: it takes the lock that serialises texts from one number (PostgreSQL: the
+    row; SQLite: the database), so the count and the steps that follow cannot race.
+    """
+    since = now - timedelta(seconds=_rate_limit().get_expiry())
+    table = SmsConversation.__table__
+    fresh = table.c.window_started_at.is_(None) | (table.c.window_started_at < since)
+    stmt = _insert(SmsConversation).values(
+        phone_hash=key,
+        phone=phone,
+        created_at=now,
+        updated_at=now,
+        window_started_at=now,
+        window_count=1,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["phone_hash"],
+        set_={
+            # Both read the row as it was: a new window starts, or this text is counted in it.
+            "window_count": case((fresh, 1), else_=table.c.window_count + 1),
+            "window_started_at": case((fresh, now), else_=table.c.window_started_at),
+        },
+    ).returning(SmsConversation)
+    return db.session.scalars(stmt, execution_options={"populate_existing": True}).one()
+
+
+def _insert_inbound(
+    sid: str, conv: SmsConversation, body: str, handled: Handled, now: datetime
+) -> int | None:
+    """Store the text with its reply; None when this MessageSid is stored already."""
+    stmt = (
+        _insert(SmsMessage)
+        .values(
+            conversation_id=conv.id,
+            direction=Direction.INBOUND,
+            sid=sid,
+            body=body,
+            language=conv.language,
+            status=handled.status,
+            reply_body=handled.reply,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["sid"])
+        .returning(SmsMessage.id)
+    )
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
+def receive_message(sid: str, sender: str, body: str, now: datetime | None = None) -> Received:
+    """Store a resident's text once per MessageSid, move their conversation on, and answer."""
+    now = now or utcnow()
+    phone = to_e164(sender)
+    key = phone_hash(phone or sender.strip())
+    try:
+        conv = _upsert_conversation(key, phone or sender.strip(), now)
+        handled = _handle(conv, body, phone, now)
+        # The text is stored last, with its reply: a MessageSid seen before undoes it all.
+        if _insert_inbound(sid, conv, body, handled, now) is None:
+            db.session.rollback()  # Twilio retried: answer as the first time, change nothing
+            previous = db.session.scalar(select(SmsMessage.reply_body).where(SmsMessage.sid == sid))
+            return Received(previous, duplicate=True)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    if handled.request is not None:
+        enqueue_submitted(handled.request.id)
+        return Received(handled.reply, request_id=handled.request.id)
+    return Received(handled.reply)
+
+
+@dataclass(frozen=True)
+class Handled:
+    """The reply to a text (None: none), how it was handled, and the request it completed."""
+
+    reply: str | None
+    status: MessageStatus = MessageStatus.RECEIVED
+    request: Request | None = None
+
+
+def _handle(conv: SmsConversation, body: str, phone: str | None, now: datetime) -> Handled:
+    """Move the conversation on one text; what to answer."""
+    if phone is None:  # a short code or an address nobody can call back
+        return Handled(None, MessageStatus.IGNORED)
+    keyword = keyword_of(body)
+    command = keyword.command if keyword else None
+    code = conv.language or (keyword.language if keyword else None)
+    if command == Command.STOP:  # honoured even in a flood
+        if conv.opted_out:
+            return Handled(None)
+        conv.opted_out, conv.opted_out_at = True, now
+        _audit_conversation(conv, "sms.opted_out")
+        return Handled(replies.stopped(code))
+    if command == Command.START and conv.opted_out:
+        conv.opted_out, conv.opted_out_at = False, None
+        _audit_conversation(conv, "sms.opted_in")
+        return Handled(replies.started(code))
+    if conv.opted_out:
+        return Handled(None, MessageStatus.IGNORED)
+    allowed = _rate_limit().amount
+    if conv.window_count > allowed:  # one polite reply in the window, then silence
+        polite = replies.slow_down(code) if conv.window_count == allowed + 1 else None
+        return Handled(polite, MessageStatus.THROTTLED)
+    if command == Command.HELP:
+        return Handled(replies.help_text(code))
+    if command == Command.STATUS:
+        latest = conv.latest_request
+        number = latest.number if latest else None
+        return Handled(replies.status(code, number, latest.status.value if latest else None))
+    turn = advance(conv, body, now)
+    if turn.callback is None:
+        return Handled(turn.reply)
+    reply, req = _submit_callback(conv, turn.callback, phone, now)
+    return Handled(reply, request=req)
+
+
+def _rate_limit() -> Any:
+    return parse_limit(str(current_app.config["SMS_RATE_LIMIT"]))
+
+
+def _audit_conversation(conv: SmsConversation, action: str) -> None:
+    record_event(
+        db.session,
+        actor=SYSTEM,
+        action=action,
+        entity_type="sms_conversation",
+        entity_id=conv.id,
+        request_id=conv.latest_request_id,
+    )
+
+
+def _department(slug: str | None) -> Department | None:
+    """The department a service maps to, else 311, else any (a partly seeded city)."""
+    for wanted in (slug, "311"):
+        dept = db.session.scalar(select(Department).where(Department.slug == wanted))
+        if dept is not None:
+            return dept
+    return db.session.scalar(select(Department).order_by(Department.id).limit(1))
+
+
+def _submit_callback(
+    conv: SmsConversation, callback: Callback, phone: str, now: datetime
+) -> tuple[str | None, Request | None]:
+    """Create the interpretation request the resident asked for, with its audit events."""
+    code = conv.language or "en"
+    dept = _department(conv.department_slug)
+    if dept is None:
+        return replies.unavailable(code), None
+    actor = Actor(label="sms", role=Role.STAFF, department_id=dept.id)
+    tz = get_policy().calendar.timezone
+    if callback.window == "day":
+        notes = f"Call back: {callback.starts_at.astimezone(tz):%a %Y-%m-%d %H:%M}"
+    else:
+        notes = WINDOW_NOTES[callback.window]
+    title = f"{BY_CODE[code].english_name} interpreter call-back (text message)"
+    req = new_request(actor, Channel.SMS, RequestKind.INTERPRETATION, title, notes)
+    req.mode = InterpretationMode.PHONE
+    req.starts_at = callback.starts_at
+    req.duration_minutes = CALL_MINUTES
+    req.resident_phone = phone
+    req.language_method = conv.language_method
+    local_day = callback.starts_at.astimezone(tz).date()
+    req.requested_due_date = req.policy_due_date = local_day
+    req.jobs.append(
+        Job(language=code, status=JobStatus.NEW, due_date=local_day, policy_due_date=local_day)
+    )
+    db.session.add(req)
+    record_submission(req, actor)
+    conv.latest_request_id = req.id
+    conv.department_slug = None
+    conv.callback_day = None
+    assert req.number is not None  # noqa: S101 (numbered by record_submission)
+    when = callback.starts_at if callback.window == "day" else None
+    return replies.confirmation(code, req.number, callback.window, when), req
+
+
+def notify_resident(session: AnySession, request: Request, event_name: str) -> SmsMessage | None:
+    """Queue a text to the resident who asked by SMS, in their language, about their request.
+
+    Call it from the vendor flow in the same transaction as the change it announces, after the
+    change (request.starts_at already moved, for "time_changed"):
+
+        move_job(db.session, job, JobStatus.OFFERED, actor)
+        notify_resident(db.session, job.request, "interpreter_assigned")
+        db.session.commit()
+
+    event_name is "interpreter_assigned" or "time_changed". Adds the outbound message and its
+    audit event to the session; the send task is queued when the session commits (nothing is
+    sent if it rolls back), then retried on failure. A no-op (None) for requests that did not
+    come by SMS, or whose resident sent STOP.
+    """
+    if event_name not in NOTIFY_EVENTS:
+        raise ValueError(f"unknown SMS event {event_name!r}")
+    if request.channel != Channel.SMS or not request.resident_phone or not request.number:
+        return None
+    conv = session.scalar(
+        select(SmsConversation).where(
+            SmsConversation.phone_hash == phone_hash(request.resident_phone)
+        )
+    )
+    if conv is None or conv.opted_out:
+        return None
+    code = conv.language or (request.jobs[0].language if request.jobs else "en")
+    if event_name == "time_changed" and request.starts_at is not None:
+        body = replies.time_changed(code, request.number, request.starts_at)
+    else:
+        when = request.starts_at
+        future = when is not None and when > utcnow() + SOON
+        body = replies.interpreter_assigned(code, request.number, when if future else None)
+    msg = queue_text(session, conv, body, event_name, request.id)
+    record_event(
+        session,
+        actor=SYSTEM,
+        action="sms.notification_queued",
+        entity_type="sms_message",
+        entity_id=msg.id,
+        request_id=request.id,
+        after={"event": event_name, "language": code},
+    )
+    return msg
+
+
+def list_messages(page: int, per_page: int) -> Pagination:
+    """One page of every text in and out, newest first (the admin outbox)."""
+    stmt = (
+        select(SmsMessage)
+        .options(selectinload(SmsMessage.conversation), selectinload(SmsMessage.request))
+        .order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc())
+    )
+    return db.paginate(stmt, page=page, per_page=per_page, max_per_page=100, error_out=False)

@@ -1,0 +1,315 @@
+#!/usr/bin/env python3
+"""Benchmark the SMS webhook: signed Twilio requests at a fixed rate against gunicorn on loopback.
+
+Run from the repository root: .venv/bin/python scripts/bench/sms_webhook.py [--rate 200]
+[--duration 30] [--database-url postgresql+psycopg://...]
+
+Starts gunicorn (2 sync workers) on a spare loopback port against a fresh instance folder
+(SQLite by default; --database-url for PostgreSQL, migrated first, nothing dropped), then sends
+signed POST /sms/inbound requests open-loop: request i leaves at start + i/rate whatever the
+answers before it. Residents (one phone number each) go through a whole conversation (language,
+service, callback now, STATUS), their texts spread over the run; a share of texts is sent twice
+at the same instant with the same MessageSid, as Twilio does when it retries. A short warm-up
+(not measured) lets each worker load the language detector.
+
+Afterwards the database is read: every text answered 200 must be stored exactly once (lost and
+duplicate counts), a retried text must have had the first reply or none, and every resident
+must have a request. Exits non-zero when p99 >= 50 ms or anything errs, is lost or duplicated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess  # noqa: S404 (starts this project's own gunicorn and flask)
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from twilio.request_validator import RequestValidator  # noqa: E402
+
+TARGET_P99_MS = 50.0
+TOKEN = "bench-" + secrets.token_hex(16)
+FIRST_TEXTS = (
+    "hola, necesito ayuda",
+    "xin chào",
+    "bonjour",
+    "你好",
+    "مرحبا",
+    "வணக்கம்",
+    "నమస్కారం",
+    "สวัสดี",
+    "ສະບາຍດີ",
+    "नमस्ते",
+    "здравствуйте",
+    "3",
+)
+SCRIPT = ("{first}", "1", "1", "STATUS")  # language, water, now, status
+
+
+@dataclass
+class Shot:
+    """One webhook request: when it leaves, its form, and whether it repeats an earlier sid."""
+
+    at: float
+    form: dict[str, str]
+    retry: bool = False
+    status: int = 0
+    latency_ms: float = 0.0
+    late_ms: float = 0.0
+    body: bytes = b""
+    error: str = ""
+
+
+def spare_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def plan(rate: float, duration: float, duplicate_share: float, rng: random.Random) -> list[Shot]:
+    """Every request of the run, in sending order; residents' texts interleaved."""
+    total = int(rate * duration)
+    originals = int(total / (1 + duplicate_share))
+    residents = max(1, originals // len(SCRIPT))
+    run = secrets.token_hex(4)
+    forms = []
+    for step in range(len(SCRIPT)):
+        for r in range(residents):
+            body = SCRIPT[step].format(first=FIRST_TEXTS[r % len(FIRST_TEXTS)])
+            forms.append(
+                {
+                    "MessageSid": f"SM{run}{step:02d}{r:08d}".ljust(34, "0"),
+                    "AccountSid": "AC" + "0" * 32,
+                    "From": f"+1704{2000000 + r:07d}",
+                    "To": "+17045550100",
+                    "Body": body,
+                    "NumMedia": "0",
+                }
+            )
+    shots: list[Shot] = []
+    for form in forms:
+        shots.append(Shot(0.0, form))
+        if rng.random() < duplicate_share:
+            shots.append(Shot(0.0, form, retry=True))
+    shots = shots[:total]
+    for i, shot in enumerate(shots):
+        shot.at = i / rate
+    return shots
+
+
+def warm_up() -> list[Shot]:
+    """Forty first texts that need the language detector, so every worker loads it (~0.5 s)."""
+    shots = []
+    for i in range(40):
+        form = {
+            "MessageSid": f"SMwarm{secrets.token_hex(4)}{i:020d}",
+            "AccountSid": "AC" + "0" * 32,
+            "From": f"+1980{2000000 + i:07d}",
+            "To": "+17045550100",
+            "Body": "necesito ayuda con el agua",
+            "NumMedia": "0",
+        }
+        shots.append(Shot(i / 20, form))
+    return shots
+
+
+def fire(shot: Shot, port: int, url: str, start: float) -> None:
+    """Send one signed webhook and time it."""
+    body = urlencode(shot.form)
+    signature = RequestValidator(TOKEN).compute_signature(url, shot.form)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": signature,
+    }
+    shot.late_ms = (time.perf_counter() - start - shot.at) * 1000
+    began = time.perf_counter()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("POST", "/sms/inbound", body=body, headers=headers)
+        resp = conn.getresponse()
+        shot.body = resp.read()
+        shot.status = resp.status
+        conn.close()
+    except OSError as exc:
+        shot.error = type(exc).__name__
+    shot.latency_ms = (time.perf_counter() - began) * 1000
+
+
+def drive(shots: list[Shot], port: int, url: str) -> float:
+    """Send every shot at its time (open loop); returns the wall time taken."""
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        for shot in shots:
+            delay = start + shot.at - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(fire, shot, port, url, start)
+    return time.perf_counter() - start
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    cmd = [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    cmd += ["--log-level", "warning", "app:create_app()"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("POST", "/sms/status")
+            if conn.getresponse().status == 403:  # up, and refusing unsigned calls
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def check_database(url: str, shots: list[Shot]) -> dict[str, int]:
+    """Lost, duplicated and mismatched texts, and requests made, read from the database."""
+    answered = {s.form["MessageSid"] for s in shots if s.status == 200}
+    sids = sorted({s.form["MessageSid"] for s in shots})
+    engine = create_engine(url)
+    stored: dict[str, int] = {}
+    replies: dict[str, str | None] = {}
+    with engine.connect() as conn:
+        for i in range(0, len(sids), 500):
+            chunk = sids[i : i + 500]
+            rows = conn.execute(
+                text("SELECT sid, reply_body FROM sms_messages WHERE sid IN :sids").bindparams(
+                    __import__("sqlalchemy").bindparam("sids", expanding=True)
+                ),
+                {"sids": chunk},
+            )
+            for sid, reply in rows:
+                stored[sid] = stored.get(sid, 0) + 1
+                replies[sid] = reply
+        phones = sorted({s.form["From"] for s in shots if s.form["Body"] == "STATUS"})
+        requests_made = conn.execute(
+            text(
+                "SELECT count(DISTINCT c.id) FROM sms_conversations c "
+                "JOIN requests r ON r.id = c.latest_request_id"
+            )
+        ).scalar_one()
+    engine.dispose()
+    mismatched = 0
+    for shot in shots:
+        if shot.retry and shot.status == 200:
+            got = _reply_text(shot.body)
+            if got and got != (replies.get(shot.form["MessageSid"]) or ""):
+                mismatched += 1
+    return {
+        "lost": sum(1 for sid in answered if sid not in stored),
+        "duplicates": sum(n - 1 for n in stored.values() if n > 1),
+        "mismatched_replies": mismatched,
+        "requests_made": int(requests_made),
+        "residents": len(phones),
+    }
+
+
+def _reply_text(body: bytes) -> str:
+    import xml.etree.ElementTree as ET  # noqa: S405 (our own server's TwiML)
+
+    node = ET.fromstring(body).find("Message")  # noqa: S314
+    return "" if node is None else (node.text or "")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rate", type=float, default=200.0, help="requests a second")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--database-url", help="default: SQLite in a temporary instance")
+    parser.add_argument("--duplicate-share", type=float, default=0.05)
+    args = parser.parse_args()
+
+    rng = random.Random(20261129)  # noqa: S311 (which texts are retried, not secrets)
+    with tempfile.TemporaryDirectory(prefix="sms-bench-") as tmp:
+        db_url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        port = spare_port()
+        public = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "FLASK_APP": "app",
+            "FLASK_INSTANCE_PATH": tmp,
+            "FLASK_SQLALCHEMY_DATABASE_URI": db_url,
+            "FLASK_SECRET_KEY": secrets.token_hex(32),
+            "FLASK_TWILIO_AUTH_TOKEN": TOKEN,
+            "FLASK_PUBLIC_BASE_URL": public,
+            "FLASK_LOG_LEVEL": "WARNING",
+        }
+        flask = str(Path(sys.executable).parent / "flask")
+        for cmd in ([flask, "db", "upgrade"], [flask, "seed", "--no-demo"]):
+            subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: S603
+        proc = start_server(env, port, args.workers)
+        try:
+            drive(warm_up(), port, f"{public}/sms/inbound")
+            shots = plan(args.rate, args.duration, args.duplicate_share, rng)
+            wall = drive(shots, port, f"{public}/sms/inbound")
+        finally:
+            stop_server(proc)
+        counts = check_database(db_url, shots)
+
+    latencies = [s.latency_ms for s in shots if s.status == 200]
+    errors = sum(1 for s in shots if s.status != 200)
+    kinds = sorted({s.error or str(s.status) for s in shots if s.status != 200})
+    p50 = percentile(latencies, 0.50) if latencies else float("nan")
+    p99 = percentile(latencies, 0.99) if latencies else float("nan")
+    late = percentile([s.late_ms for s in shots], 0.99)
+    print(f"database: {'PostgreSQL' if db_url.startswith('postgresql') else 'SQLite'}")
+    print(f"sent {len(shots)} webhooks in {wall:.1f} s ({len(shots) / wall:.1f}/s), ", end="")
+    print(f"{sum(s.retry for s in shots)} of them retries of a MessageSid at the same instant")
+    print(f"latency: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(latencies or [0]):.1f} ms")
+    print(f"client lag p99 {late:.1f} ms (how late requests left; high = client saturated)")
+    print(f"errors: {errors} {kinds if kinds else ''}".rstrip())
+    print(
+        f"database: {counts['lost']} lost, {counts['duplicates']} duplicated, "
+        f"{counts['mismatched_replies']} retried texts with a different reply; "
+        f"{counts['requests_made']} requests for {counts['residents']} residents"
+    )
+    print(f"p50_ms: {p50:.1f} ms")
+    print(f"p99_ms: {p99:.1f} ms")
+    print(f"errors: {errors} count")
+    print(f"lost_messages: {counts['lost']} count")
+    print(f"duplicate_messages: {counts['duplicates'] + counts['mismatched_replies']} count")
+    print(f"requests_per_s: {len(shots) / wall:.1f} req/s")
+    missed = (
+        not p99 < TARGET_P99_MS
+        or errors
+        or counts["lost"]
+        or counts["duplicates"]
+        or counts["mismatched_replies"]
+        or counts["requests_made"] < counts["residents"]
+    )
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
