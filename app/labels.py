@@ -87,6 +87,7 @@ ACTION_LABELS = {
     "job.interpreting_logged": _l("Interpreting logged"),
     "job.clock_resumed": _l("Clock restarted"),
     "job.rescheduled": _l("Appointment time changed"),
+    "job.phone_revealed": _l("Resident's number shown"),
     "reminder.due_soon": _l("Vendor reminded"),
     "reminder.overdue": _l("Late job escalated"),
     "vendor.created": _l("Vendor added"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -13,13 +14,15 @@ from app.extensions import db
 from app.languages import PRIORITY_CODES
 from app.reports import queries as q
 from app.reports.figures import (
+    VitalCounts,
+    completion_groups,
     count_if,
     grouped,
     ontime_tables,
     open_tables,
     pct,
     requests_table,
-    vital_states,
+    vital_counts,
     vital_tables,
 )
 from app.reports.model import INT, PERCENT, Bar, BarChart, Cell, Report, Table
@@ -27,37 +30,39 @@ from app.reports.work_figures import cost_table, glossary_table, interpretation_
 from app.requests.models import Job, Request
 
 
-def rollup_table(scope: q.Scope) -> Table:
-    """Every department ranked by on-time rate, then vital coverage (both highest first)."""
+def rollup_table(scope: q.Scope, groups: list[Any], vital: VitalCounts | None = None) -> Table:
+    """Every department ranked by on-time rate, then vital coverage (both highest first).
+
+    `groups` (the report's completion_groups()) and `vital` (vital_counts()) already hold
+    every department's figures when the report is citywide.
+    """
     city = q.Scope(
         None, scope.start, scope.end, scope.opens, scope.closes, scope.policy, scope.dialect
     )
-    ontime = {
-        dept: (measured, on_time or 0)
-        for dept, measured, on_time in grouped(
-            city,
-            Request.department_id,
-            [q.measured(city)],
-            func.count(Job.id),
-            count_if(q.on_time(city)),
-        )
-    }
-    states = vital_states(city, department=False)
-    done: dict[int, int] = {
-        dept: n or 0
-        for dept, n in db.session.execute(
-            select(states.c.department_id, count_if(states.c.state == 2)).group_by(
-                states.c.department_id
+    ontime: dict[int, tuple[int, int]] = {}
+    if scope.department_id is None:
+        for row in groups:
+            if row.measured:
+                measured, on_time = ontime.get(row.department_id, (0, 0))
+                ontime[row.department_id] = (
+                    measured + row[6],
+                    on_time + (row[6] if row.state == 2 else 0),
+                )
+    else:
+        ontime = {
+            dept: (measured, on_time or 0)
+            for dept, measured, on_time in grouped(
+                city,
+                Request.department_id,
+                [q.measured(city)],
+                func.count(Job.id),
+                count_if(q.on_time(city)),
             )
-        )
-    }
-    docs: dict[int, int] = {
-        dept: n
-        for dept, n in db.session.execute(
-            select(Request.department_id, func.count(Request.id))
-            .where(q.vital_requests(city))
-            .group_by(Request.department_id)
-        )
+        }
+    by_dept, docs = vital if vital is not None else vital_counts(city)
+    done = {
+        dept: sum(states.get(2, 0) for states in languages.values())
+        for dept, languages in by_dept.items()
     }
     ranked = []
     for dept_id, slug, name in db.session.execute(
@@ -184,15 +189,18 @@ def about(scope: q.Scope) -> list[tuple[str, str]]:
 
 def build_report(scope: q.Scope, department: Department | None, details: bool = True) -> Report:
     """Every section of the report; `details` fills the row-level sections (exports only)."""
+    groups = completion_groups(scope)
+    vital = vital_counts(scope)
+    citywide = scope.department_id is None
     tables: list[Table] = [
         requests_table(scope),
-        *ontime_tables(scope),
+        *ontime_tables(scope, groups),
         *open_tables(scope, details),
-        *vital_tables(scope, details),
+        *vital_tables(scope, details, vital),
         *interpretation_tables(scope),
         glossary_table(scope),
-        cost_table(scope),
-        rollup_table(scope),
+        cost_table(scope, groups),
+        rollup_table(scope, groups, vital if citywide else None),
     ]
     by_key = {t.key: t for t in tables}
     return Report(

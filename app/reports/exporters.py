@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,11 +49,24 @@ def _noop(_n: int) -> None:
     return None
 
 
-def job_batches(scope: q.Scope) -> Iterator[list[Any]]:
+def job_batches(scope: q.Scope) -> Iterator[Sequence[Any]]:
     """The row-level records in batches, streamed (a server-side cursor on PostgreSQL)."""
-    result = db.session.execute(q.export_rows(scope).execution_options(yield_per=BATCH))
-    for part in result.partitions():
-        yield list(part)
+    stmt = q.export_rows(scope)
+    conn = db.session.connection()
+    if conn.dialect.name == "sqlite":
+        # The driver's own tuples, straight to the CSV writer: no per-row work in SQLAlchemy.
+        # Every value is already text or a number (export_rows renders them in SQL).
+        sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql)
+            while batch := cursor.fetchmany(BATCH):
+                yield batch
+        finally:
+            cursor.close()
+        return
+    result = conn.execute(stmt.execution_options(yield_per=BATCH))  # a server-side cursor
+    yield from result.partitions()
 
 
 def csv_chunks(report: Report, scope: q.Scope, progress: Progress = _noop) -> Iterator[str]:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import holidays
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select, true
+from sqlalchemy import case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from app import labels
@@ -22,8 +22,11 @@ from app.extensions import db
 from app.languages import PRIORITY_CODES, display_name
 from app.reports import queries as q
 from app.reports.model import DAYS, INT, PERCENT, Bar, BarChart, Cell, Table
-from app.requests.models import Job, Request
+from app.requests.models import Job, JobStatus, Request
 from app.vendors.models import Vendor
+
+#: Rows fetched at a time where a section streams its rows.
+STREAM_BATCH = 20_000
 
 
 def pct(part: int, whole: int) -> float | None:
@@ -140,22 +143,17 @@ def requests_table(scope: q.Scope) -> Table:
     return table
 
 
-def measured_groups(scope: q.Scope) -> list[Any]:
-    """(language, vendor, state, turnaround days, jobs) of the jobs held to the on-time target.
-
-    state: 2 on time, 1 completed in the period but late, 0 not completed (open past due);
-    days: the turnaround of the completed ones, counted in SQL (business days from the policy
-    calendar's ordinals), so one pass over the jobs serves both on-time tables.
-    """
+def completion_groups(scope: q.Scope) -> list[Any]:
+    """queries.completion_groups' rows: on-time figures, turnaround and cost from one pass."""
     if scope.rules.turnaround_days == "calendar":
-        return list(db.session.execute(q.measured_groups(scope, None)))
+        return list(db.session.execute(q.completion_groups(scope, None)))
     oldest = db.session.scalar(select(func.min(Request.created_at)))
     tz = scope.policy.calendar.timezone
     first = min(oldest.astimezone(tz).date() if oldest else scope.start, scope.start)
     # A day's margin each side: the SQL's local days and Python's may differ outside the
     # years the SQL carries the time zone for.
     ordinals = business_ordinals(scope, first - timedelta(days=1), scope.end + timedelta(days=1))
-    return list(db.session.execute(q.measured_groups(scope, ordinals)))
+    return list(db.session.execute(q.completion_groups(scope, ordinals)))
 
 
 def _ontime_table(
@@ -172,7 +170,9 @@ def _ontime_table(
     by_key: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     everything: dict[int, int] = defaultdict(int)
     for row in groups:
-        k, state, days, n = row[column], row[2], row[3], row[4]
+        if not row.measured:
+            continue
+        k, state, days, n = row[column], row.state, row.days, row[6]
         tally = counts.setdefault(k, [0, 0])
         tally[0] += n
         if state == 2:
@@ -254,14 +254,14 @@ def _ontime_row(
     ]
 
 
-def ontime_tables(scope: q.Scope) -> list[Table]:
+def ontime_tables(scope: q.Scope, groups: list[Any]) -> list[Table]:
+    """On time by language and by vendor, from completion_groups()."""
     names = vendor_names()
-    groups = measured_groups(scope)
     return [
         _ontime_table(
             scope,
             groups,
-            0,
+            1,
             display_name,
             "language",
             _("On time, by language"),
@@ -270,7 +270,7 @@ def ontime_tables(scope: q.Scope) -> list[Table]:
         _ontime_table(
             scope,
             groups,
-            1,
+            2,
             lambda v: names.get(v, _("No vendor")) if v is not None else _("No vendor"),
             "vendor",
             _("On time, by vendor"),
@@ -336,19 +336,30 @@ def open_tables(scope: q.Scope, details: bool = True) -> list[Table]:
         .where(q.in_department(scope), q.open_at_end(scope))
         .order_by(Request.created_at, Job.id)
     )
-    for number, dept, language, status, due, days in db.session.execute(list_stmt):
-        detail.rows.append(
-            [
+    status_names = {s: labels.label(labels.STATUS_LABELS, s) for s in JobStatus}
+    words = {True: _("yes"), False: _("no")}
+
+    def open_rows() -> Iterator[list[Cell]]:
+        for number, dept, language, status, due, days in streamed(list_stmt):
+            yield [
                 Cell(number),
                 Cell(dept),
                 Cell(language),
-                Cell(labels.label(labels.STATUS_LABELS, status)),
+                Cell(status_names.get(status) or labels.label(labels.STATUS_LABELS, status)),
                 Cell(due),
                 Cell(days, INT),
-                Cell(_("yes") if due < scope.end else _("no")),
+                Cell(words[due < scope.end]),
             ]
-        )
+
+    detail.source = open_rows
     return [summary, detail]
+
+
+def streamed(stmt: Any) -> Iterator[Any]:
+    """A query's rows a batch at a time (a server-side cursor on PostgreSQL), not all at once."""
+    result = db.session.connection().execute(stmt.execution_options(yield_per=STREAM_BATCH))
+    for part in result.partitions():
+        yield from part
 
 
 def _open_row(
@@ -365,7 +376,7 @@ def _open_row(
     ]
 
 
-def vital_states(scope: q.Scope, department: bool = True) -> Any:
+def vital_states(scope: q.Scope) -> Any:
     """Per vital request and priority language, the best state of its jobs (2, 1 or 0)."""
     return (
         select(
@@ -376,7 +387,7 @@ def vital_states(scope: q.Scope, department: bool = True) -> Any:
         )
         .join(Request, Request.id == Job.request_id)
         .where(
-            q.in_department(scope) if department else true(),
+            q.in_department(scope),
             q.vital_requests(scope),
             Job.language.in_(PRIORITY_CODES),
         )
@@ -385,21 +396,41 @@ def vital_states(scope: q.Scope, department: bool = True) -> Any:
     )
 
 
-def _vital_documents(scope: q.Scope) -> int:
-    stmt = select(func.count(Request.id)).where(q.in_department(scope), q.vital_requests(scope))
-    return int(db.session.scalar(stmt) or 0)
+#: Per department: per language, vital documents in each state (2, 1, 0); and documents.
+VitalCounts = tuple[dict[int, dict[str, dict[int, int]]], dict[int, int]]
 
 
-def vital_tables(scope: q.Scope, details: bool = True) -> list[Table]:
-    """Each vital document against the priority languages: translated and reviewed or not."""
+def vital_counts(scope: q.Scope) -> VitalCounts:
+    """The vital-coverage counts of each department in the scope (the section and roll-up)."""
     states = vital_states(scope)
-    counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    stmt = select(states.c.language, states.c.state, func.count()).group_by(
-        states.c.language, states.c.state
+    by_dept: dict[int, dict[str, dict[int, int]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(int))
     )
-    for language, state, n in db.session.execute(stmt):
-        counts[language][state] += n
-    docs = _vital_documents(scope)
+    stmt = select(states.c.department_id, states.c.language, states.c.state, func.count()).group_by(
+        states.c.department_id, states.c.language, states.c.state
+    )
+    for dept, language, state, n in db.session.execute(stmt):
+        by_dept[dept][language][state] += n
+    docs_stmt = (
+        select(Request.department_id, func.count(Request.id))
+        .where(q.in_department(scope), q.vital_requests(scope))
+        .group_by(Request.department_id)
+    )
+    docs = {dept: int(n) for dept, n in db.session.execute(docs_stmt)}
+    return by_dept, docs
+
+
+def vital_tables(
+    scope: q.Scope, details: bool = True, vital: VitalCounts | None = None
+) -> list[Table]:
+    """Each vital document against the priority languages: translated and reviewed or not."""
+    by_dept, per_dept_docs = vital if vital is not None else vital_counts(scope)
+    counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for languages in by_dept.values():
+        for language, states in languages.items():
+            for state, n in states.items():
+                counts[language][state] += n
+    docs = sum(per_dept_docs.values())
     target = scope.rules.vital_target_percent
     summary = Table(
         "vital",
@@ -451,7 +482,7 @@ def vital_tables(scope: q.Scope, details: bool = True) -> list[Table]:
         target,
         _("Target %(target)s%%", target=format(target, "g")),
     )
-    return [summary, _vital_matrix(scope, states, details)]
+    return [summary, _vital_matrix(scope, vital_states(scope), details)]
 
 
 def _vital_matrix(scope: q.Scope, states: Any, details: bool) -> Table:
@@ -471,17 +502,21 @@ def _vital_matrix(scope: q.Scope, states: Any, details: bool) -> Table:
         .where(q.in_department(scope), q.vital_requests(scope))
         .order_by(Request.id)
     )
-    current: list[Any] | None = None
-    found: dict[str, int] = {}
-    for rid, number, title, language, state in db.session.execute(stmt):
-        if current is None or current[0] != rid:
-            if current is not None:
-                matrix.rows.append(_matrix_row(current, found, words))
-            current, found = [rid, number, title], {}
-        if language:
-            found[language] = state
-    if current is not None:
-        matrix.rows.append(_matrix_row(current, found, words))
+
+    def matrix_rows() -> Iterator[list[Cell]]:
+        current: list[Any] | None = None
+        found: dict[str, int] = {}
+        for rid, number, title, language, state in streamed(stmt):
+            if current is None or current[0] != rid:
+                if current is not None:
+                    yield _matrix_row(current, found, words)
+                current, found = [rid, number, title], {}
+            if language:
+                found[language] = state
+        if current is not None:
+            yield _matrix_row(current, found, words)
+
+    matrix.source = matrix_rows
     return matrix
 
 

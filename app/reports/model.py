@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -87,9 +87,16 @@ class Table:
     detail: bool = False
     #: The drill-down of the whole section (detail sections link here on the page).
     drill: dict[str, str] | None = None
+    #: Where a detail section's rows come from: read from the database as they are written,
+    #: never all held at once (`rows` stays empty).
+    source: Callable[[], Iterator[list[Cell]]] | None = None
+
+    def iter_rows(self) -> Iterator[list[Cell]]:
+        """The rows: the stored ones, or a detail section's streamed from its source."""
+        return self.source() if self.source is not None else iter(self.rows)
 
     def raw_rows(self) -> Iterator[list[Any]]:
-        for row in self.rows:
+        for row in self.iter_rows():
             yield [c.raw for c in row]
 
 

@@ -153,16 +153,19 @@ def turnaround_pairs(scope: Scope, key: Any, where: list[ColumnElement[bool]]) -
     )
 
 
-def measured_groups(scope: Scope, ordinals: dict[date, int] | None) -> Select[Any]:
-    """(language, vendor, state, days, jobs) over the department's measured jobs.
+def completion_groups(scope: Scope, ordinals: dict[date, int] | None) -> Select[Any]:
+    """One pass over the jobs held to the on-time target and those completed in the period.
 
-    state 2: on time; 1: completed in the period, late; 0: counted late while still open.
-    days: the turnaround of a completed job, from the business-day `ordinals` of its local
-    submission and completion days (calendar days when None).
+    Rows: (department, language, vendor, measured, state, days, jobs, minutes, cost).
+    measured: 1 for a job the on-time figures count (measured()); state 2: on time,
+    1: completed in the period but late, 0: neither (counted late while still open);
+    days: the turnaround of a measured job completed in the period, from the business-day
+    `ordinals` of its local submission and completion days (calendar days when None).
     """
     submitted = scope.local_date(Request.created_at)
     completed = scope.local_date(Job.completed_at)
     done = completed_in(scope)
+    held = measured(scope)
     stmt = select().select_from(Job).join(Request, Request.id == Job.request_id)
     days: ColumnElement[Any]
     if ordinals is None:
@@ -176,16 +179,29 @@ def measured_groups(scope: Scope, ordinals: dict[date, int] | None) -> Select[An
             .cte("business_days")
         )
         sub, comp = calendar.alias("sub_day"), calendar.alias("comp_day")
-        stmt = stmt.outerjoin(sub, and_(done, sub.c.day == submitted)).outerjoin(
-            comp, and_(done, comp.c.day == completed)
+        counted = and_(held, done)
+        stmt = stmt.outerjoin(sub, and_(counted, sub.c.day == submitted)).outerjoin(
+            comp, and_(counted, comp.c.day == completed)
         )
         days = comp.c.ord - sub.c.ord
+    flag = case((held, 1), else_=0).label("measured")
     state = case((on_time(scope), 2), (done, 1), else_=0).label("state")
-    turnaround = case((done, days)).label("days")
+    turnaround = case((and_(held, done), days)).label("days")
     return (
-        stmt.add_columns(Job.language, Job.vendor_id, state, turnaround, func.count(Job.id))
-        .where(in_department(scope), measured(scope))
-        .group_by("state", "days", Job.language, Job.vendor_id)  # no index gives this order
+        stmt.add_columns(
+            Request.department_id,
+            Job.language,
+            Job.vendor_id,
+            flag,
+            state,
+            turnaround,
+            func.count(Job.id),
+            func.coalesce(func.sum(Job.minutes_billed), 0),
+            func.sum(Job.cost),
+        )
+        .where(in_department(scope), or_(held, done))
+        # Expressions first: no index gives this order, so none is walked for it.
+        .group_by("measured", "state", "days", Request.department_id, Job.language, Job.vendor_id)
     )
 
 

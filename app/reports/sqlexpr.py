@@ -121,7 +121,7 @@ def scanned(dialect: str, column: Any) -> ColumnElement[Any]:
     (SQLite's unary `+`; other databases plan for themselves.)
     """
     if dialect != "sqlite":
-        return column  # type: ignore[no-any-return]
+        return column
     return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
 
 

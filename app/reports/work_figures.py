@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.extensions import db
 from app.languages import display_name
@@ -14,7 +15,6 @@ from app.reports import queries as q
 from app.reports import sqlexpr
 from app.reports.figures import (
     count_if,
-    grouped,
     grouped_percentile,
     pct,
     vendor_key,
@@ -22,34 +22,44 @@ from app.reports.figures import (
 )
 from app.reports.model import HOURS, INT, MONEY, PERCENT, Cell, Table
 from app.requests.models import Job, JobStatus, Request
-from app.vendors.models import Delivery
+from app.vendors.models import Delivery, Offer, OfferStatus
 
 
 def interpretation_tables(scope: q.Scope) -> list[Table]:
     """Fill rate, time to assign, cancellations and minutes; how languages were identified."""
-    cancelled = Job.status == JobStatus.CANCELLED
-    rows = grouped(
-        scope,
-        Job.language,
-        [q.interpretation_jobs(scope)],
-        func.count(Job.id),
-        count_if(cancelled),
-        count_if((Job.status != JobStatus.CANCELLED) & q.filled()),
-        func.coalesce(func.sum(Job.minutes_billed), 0),
+    # One pass over the interpretation jobs: counts and the time to the first acceptance.
+    cancelled = case((Job.status == JobStatus.CANCELLED, 1), else_=0).label("cancelled")
+    filled = case(((Job.status != JobStatus.CANCELLED) & q.filled(), 1), else_=0).label("filled")
+    accepted_at = (
+        select(func.min(Offer.responded_at))
+        .where(Offer.job_id == Job.id, Offer.status == OfferStatus.ACCEPTED)
+        .scalar_subquery()
     )
-    acc = q.first_acceptance()
-    minutes = sqlexpr.minutes_between(scope.dialect, Request.created_at, acc.c.accepted_at)
-    wait = minutes.label("wait")
-    dist = (
-        select(Job.language, wait, func.count(Job.id))
+    wait = sqlexpr.minutes_between(scope.dialect, Request.created_at, accepted_at).label("wait")
+    stmt = (
+        select(
+            Job.language,
+            cancelled,
+            filled,
+            wait,
+            func.count(Job.id),
+            func.coalesce(func.sum(Job.minutes_billed), 0),
+        )
         .join(Request, Request.id == Job.request_id)
-        .join(acc, acc.c.job_id == Job.id)
         .where(q.in_department(scope), q.interpretation_jobs(scope))
-        .group_by(Job.language, wait)
+        .group_by("cancelled", "filled", "wait", Job.language)
     )
+    counts: dict[str, list[int]] = {}
     waits: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for language, m, n in db.session.execute(dist):
-        waits[language].append((m, n))
+    for language, was_cancelled, was_filled, m, n, mins in db.session.execute(stmt):
+        tally = counts.setdefault(language, [0, 0, 0, 0])
+        tally[0] += n
+        tally[1] += n if was_cancelled else 0
+        tally[2] += n if was_filled else 0
+        tally[3] += int(mins or 0)
+        if m is not None:
+            waits[language].append((m, n))
+    rows = [(language, t[0], t[1], t[2], t[3]) for language, t in counts.items()]
     table = Table(
         "interpretation",
         _("Interpretation"),
@@ -161,20 +171,16 @@ def _glossary_row(label: str, filters: dict[str, str], n: int, passed: int) -> l
     ]
 
 
-def cost_table(scope: q.Scope) -> Table:
-    """Cost of the jobs completed in the period, by language and vendor."""
-    stmt = (
-        select(
-            Job.language,
-            Job.vendor_id,
-            func.count(Job.id),
-            func.coalesce(func.sum(Job.minutes_billed), 0),
-            func.sum(Job.cost),
-        )
-        .join(Request, Request.id == Job.request_id)
-        .where(q.in_department(scope), q.completed_in(scope))
-        .group_by(Job.language, Job.vendor_id)
-    )
+def cost_table(scope: q.Scope, groups: list[Any]) -> Table:
+    """Cost of the jobs completed in the period, by language and vendor (completion_groups)."""
+    sums: dict[tuple[str, int | None], list[Any]] = {}
+    for row in groups:
+        if not row.state:  # not completed in the period
+            continue
+        tally = sums.setdefault((row.language, row.vendor_id), [0, 0, Decimal(0)])
+        tally[0] += row[6]
+        tally[1] += int(row[7] or 0)
+        tally[2] += row[8] or Decimal(0)
     names = vendor_names()
     table = Table(
         "cost",
@@ -183,12 +189,12 @@ def cost_table(scope: q.Scope) -> Table:
         note=_("Jobs completed in the period, at the cost recorded on each job."),
     )
     jobs_total, minutes_total, cost_total = 0, 0, Decimal(0)
-    rows = sorted(db.session.execute(stmt), key=lambda r: (display_name(r[0]), names.get(r[1], "")))
-    for language, vendor_id, n, mins, cost in rows:
-        cost = cost or Decimal(0)
+    keys = sorted(sums, key=lambda k: (display_name(k[0]), names.get(k[1], "") if k[1] else ""))
+    for language, vendor_id in keys:
+        n, mins, cost = sums[(language, vendor_id)]
         jobs_total, minutes_total, cost_total = (
             jobs_total + n,
-            minutes_total + int(mins),
+            minutes_total + mins,
             cost_total + cost,
         )
         base = {"section": "cost", "language": language, "vendor": vendor_key(vendor_id)}
@@ -197,7 +203,7 @@ def cost_table(scope: q.Scope) -> Table:
                 Cell(display_name(language)),
                 Cell(names.get(vendor_id, _("No vendor")) if vendor_id else _("No vendor")),
                 Cell(n, INT, base),
-                Cell(int(mins), INT, base),
+                Cell(mins, INT, base),
                 Cell(cost, MONEY, base),
             ]
         )

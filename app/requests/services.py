@@ -56,7 +56,7 @@ def _format_number(req: Request) -> str:
     return f"LA-{req.created_at.year}-{req.id:06d}"
 
 
-def _new_request(
+def new_request(
     actor: Actor, channel: Channel, kind: RequestKind, title: str, notes: str
 ) -> Request:
     if actor.department_id is None:
@@ -74,7 +74,7 @@ def _new_request(
     )
 
 
-def _record_submission(req: Request, actor: Actor) -> None:
+def record_submission(req: Request, actor: Actor) -> None:
     """Number the request and write its audit events (after the flush gave ids)."""
     db.session.flush()
     req.number = _format_number(req)
@@ -110,7 +110,7 @@ def _record_submission(req: Request, actor: Actor) -> None:
         )
 
 
-def _enqueue_submitted(request_id: int) -> None:
+def enqueue_submitted(request_id: int) -> None:
     from app.tasks import enqueue
 
     enqueue("request_submitted", request_id)
@@ -142,7 +142,7 @@ def submit_translation_request(data: TranslationInput, actor: Actor, channel: Ch
             size_bytes=len(inspected.data),
             word_count=inspected.word_count,
         )
-        req = _new_request(actor, channel, RequestKind.TRANSLATION, data.title, data.notes)
+        req = new_request(actor, channel, RequestKind.TRANSLATION, data.title, data.notes)
         req.vital = data.vital
         req.audience = data.audience or None  # type: ignore[assignment]
         req.document = doc
@@ -155,14 +155,14 @@ def submit_translation_request(data: TranslationInput, actor: Actor, channel: Ch
             )
         req.policy_due_date = max(j.policy_due_date for j in req.jobs)
         db.session.add(req)
-        _record_submission(req, actor)
+        record_submission(req, actor)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         if created_file:
             documents.remove_stored(folder, inspected.sha256)
         raise
-    _enqueue_submitted(req.id)
+    enqueue_submitted(req.id)
     return req
 
 
@@ -177,7 +177,7 @@ def submit_interpretation_request(
     assert data.starts_at is not None and data.duration_minutes is not None  # noqa: S101 (checked)
     starts_at = data.starts_at.replace(tzinfo=tz)
     try:
-        req = _new_request(actor, channel, RequestKind.INTERPRETATION, data.title, data.notes)
+        req = new_request(actor, channel, RequestKind.INTERPRETATION, data.title, data.notes)
         req.mode = mode
         req.starts_at = starts_at
         req.duration_minutes = data.duration_minutes
@@ -195,12 +195,12 @@ def submit_interpretation_request(
             )
         )
         db.session.add(req)
-        _record_submission(req, actor)
+        record_submission(req, actor)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    _enqueue_submitted(req.id)
+    enqueue_submitted(req.id)
     return req
 
 

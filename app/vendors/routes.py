@@ -282,7 +282,8 @@ def job(job_id: int, forms: dict[str, Any] | None = None) -> Any:
         withdraw_form=WithdrawForm(),
         reschedule_form=forms.get("reschedule") or RescheduleForm(),
         translation=job.request.kind == RequestKind.TRANSLATION,
-    ), (422 if forms else 200)
+        revealed_phone=forms.get("revealed_phone"),
+    ), (422 if set(forms) - {"revealed_phone"} else 200)
 
 
 def _after(job_id: int, message: str) -> Any:
@@ -482,6 +483,20 @@ def reschedule(job_id: int) -> Any:
 
     aliases = {"starts_at": "start_date"}
     return _act(job_id, form, "reschedule", run, _("The appointment time was changed."), aliases)
+
+
+@bp.route("/jobs/<int:job_id>/phone", methods=["POST"])
+@roles_required(Role.VENDOR, *CURATORS)
+def reveal_phone(job_id: int) -> Any:
+    if not WithdrawForm().validate_on_submit():
+        abort(400)
+    try:
+        phone = work.reveal_resident_phone(job_id, current_actor())
+    except routing.JobNotFound:
+        abort(404)
+    except registry.NotAllowed:
+        abort(403)
+    return job(job_id, {"revealed_phone": phone})
 
 
 # --- downloads ------------------------------------------------------------------------------

@@ -504,3 +504,21 @@ def reschedule_interpreting(job_id: int, actor: Actor, starts_at: datetime | Non
     _notify_resident(job, "time_changed")
     db.session.commit()
     return job
+
+
+def reveal_resident_phone(job_id: int, actor: Actor) -> str:
+    """The resident's number, for the interpreter who calls them back; each look is audited.
+
+    Only the vendor holding an accepted interpreting job, or the coordinator, may see it.
+    """
+    job = visible_job(actor, job_id)
+    req = job.request
+    if actor.role not in (Role.VENDOR, Role.COORDINATOR, Role.ADMIN):
+        raise NotAllowed("only the interpreter's vendor or the coordinator sees the number")
+    if req.kind != RequestKind.INTERPRETATION or not req.resident_phone:
+        raise NotAllowed("this job has no resident phone number")
+    if actor.role == Role.VENDOR and job.status not in (JobStatus.IN_PROGRESS, JobStatus.ON_HOLD):
+        raise NotAllowed("accept the job first")
+    _event(actor, job, "job.phone_revealed")  # who looked, never the number itself
+    db.session.commit()
+    return req.resident_phone

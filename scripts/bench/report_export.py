@@ -4,7 +4,8 @@
     .venv/bin/python scripts/bench/report_export.py [--requests 1000000] [--small 100000]
 
 For --small and --requests requests (demo data from scripts/make_demo_data.py, about 3 jobs
-each, kept in --workdir between runs) it times, side by side in one run:
+each, kept in --workdir between runs; /tmp/report-bench by default) it times, side by side in
+one run:
   * `flask report export --format csv|xlsx` for the largest department and for all, each in
     its own child process, recording its peak memory (ru_maxrss from wait4);
   * `sqlite3 -csv DB "SELECT ..."`: the same row-level records (the export's own SQL);
@@ -21,6 +22,7 @@ import os
 import shutil
 import subprocess  # noqa: S404 (runs this project's CLI and sqlite3 with fixed arguments)
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -176,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=100_000)
-    parser.add_argument("--workdir", type=Path, default=ROOT / "instance" / "bench")
+    parser.add_argument(
+        "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "report-bench"
+    )
     args = parser.parse_args(argv)
     if shutil.which("sqlite3") is None:
         raise SystemExit("the sqlite3 command-line tool is needed for the baseline")

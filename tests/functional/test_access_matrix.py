@@ -101,6 +101,8 @@ POST: dict[str, tuple[str, set[str]]] = {
     "vendors.offer": ("/jobs/{job}/offer", {"coordinator", "admin"}),
     "vendors.withdraw": ("/jobs/{job}/withdraw", {"coordinator", "admin"}),
     "vendors.reschedule": ("/jobs/{job}/reschedule", {"coordinator", "admin"}),
+    # The world's job is a translation: nobody may see a phone number on it (403 for all).
+    "vendors.reveal_phone": ("/jobs/{job}/phone", set()),
     "vendors.respond": ("/jobs/{job}/respond", {"vendor"}),
     "vendors.deliver": ("/jobs/{job}/deliver", {"vendor"}),
     "vendors.interpreter": ("/jobs/{job}/interpreter", {"vendor"}),

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from app.audit import AuditEvent
 from app.extensions import db
 from app.policy import get_policy
 from app.requests.models import Request
@@ -13,7 +14,7 @@ from app.sms.models import Direction, SmsMessage
 from tests.conftest import csrf_from
 from tests.functional import vendor_helpers as vh
 from tests.functional.test_sms_webhooks import sms, sms_app  # noqa: F401 (fixtures)
-from tests.support.sms import text
+from tests.support.sms import RESIDENT, text
 
 
 def _outbound(app) -> list[SmsMessage]:
@@ -47,6 +48,19 @@ def test_interpreter_confirmed_and_time_changed_reach_the_resident(sms, sms_app,
     token = csrf_from(vendor.get(f"/jobs/{job_id}").text)
     vendor.post(f"/jobs/{job_id}/respond", data={"accept": "1", "csrf_token": token})
     assert _outbound(sms_app) == []  # nothing to say until someone is named
+    # The interpreter must call the resident back: the number shows on request, audited.
+    page = vendor.get(f"/jobs/{job_id}").text
+    assert RESIDENT not in page and "0142" in page
+    shown = vendor.post(f"/jobs/{job_id}/phone", data={"csrf_token": token})
+    assert shown.status_code == 200 and RESIDENT in shown.text
+    staff = as_user("staff_water")
+    staff_token = csrf_from(staff.get("/preferences").text)
+    assert staff.post(f"/jobs/{job_id}/phone", data={"csrf_token": staff_token}).status_code == 403
+    with sms_app.app_context():
+        looks = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "job.phone_revealed")
+        ).all()
+        assert len(looks) == 1 and RESIDENT not in str(looks[0].after)
     vendor.post(f"/jobs/{job_id}/interpreter", data={"interpreter": "Ana #17", "csrf_token": token})
     sent = _outbound(sms_app)
     assert [m.event for m in sent] == ["interpreter_assigned"] and sent[0].language == "es"

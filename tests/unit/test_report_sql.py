@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, create_engine, literal, select, type_coerce
+from sqlalchemy import Date, create_engine, literal, literal_column, select, text, type_coerce
 
 from app.exports import safe_cell
 from app.policy import load_policy
@@ -44,6 +45,41 @@ def test_local_date_in_sqlite_follows_daylight_saving() -> None:
             stored = literal(moment.strftime("%Y-%m-%d %H:%M:%S.%f"))
             expr = sqlexpr.local_date("sqlite", stored, "America/New_York", YEARS)
             assert conn.scalar(select(type_coerce(expr, Date))) == moment.astimezone(ny).date()
+
+
+def test_local_date_in_sqlite_at_every_quarter_hour_around_the_changes() -> None:
+    """The time-of-day shortcut and the offset look-up together give zoneinfo's day."""
+    engine = create_engine("sqlite://")
+    ny = ZoneInfo("America/New_York")
+    days = [date(2025, 3, 9), date(2025, 11, 2), date(2026, 3, 8), date(2026, 11, 1)]
+    days += [date(2026, 1, 15), date(2026, 7, 4), date(2024, 12, 31)]
+    moments = [
+        datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(minutes=15 * i)
+        for day in days
+        for i in range(-8, 104)
+    ]
+    expr = sqlexpr.local_date("sqlite", literal_column("moment"), "America/New_York", YEARS)
+    with engine.connect() as conn:
+        conn.execute(text("CREATE TEMP TABLE moments (moment TEXT)"))
+        conn.execute(
+            text("INSERT INTO moments VALUES (:m)"),
+            [{"m": m.strftime("%Y-%m-%d %H:%M:%S.%f")} for m in moments],
+        )
+        stmt = select(type_coerce(expr, Date)).select_from(text("moments")).order_by(text("rowid"))
+        got = conn.execute(stmt).scalars().all()
+    assert got == [m.astimezone(ny).date() for m in moments]
+
+
+def test_grouped_percentile_equals_the_nearest_rank_of_the_values() -> None:
+    from app.reports.figures import grouped_percentile
+    from app.vendors.scorecards import percentile
+
+    rng = random.Random(7)
+    for _ in range(200):
+        groups = [(rng.randint(0, 20), rng.randint(0, 4)) for _ in range(rng.randint(0, 8))]
+        values = [float(v) for v, n in groups for _ in range(n)]
+        for pct in (50, 90, 10, 100):
+            assert grouped_percentile(groups, pct) == percentile(values, pct), (groups, pct)
 
 
 def test_guarded_text_in_sql_equals_safe_cell() -> None:
