@@ -83,9 +83,7 @@ def index() -> Any:
         department_id=int(form.department.data) if (form.department.data or "").isdigit() else None,
     )
     page = page_number()
-    pagination = services.list_requests(
-        actor, filters, page, current_app.config["PAGE_SIZE"]
-    )
+    pagination = services.list_requests(actor, filters, page, current_app.config["PAGE_SIZE"])
     return render_template(
         "requests/index.html",
         pagination=pagination,

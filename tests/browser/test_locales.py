@@ -21,10 +21,13 @@ from tests.functional import vendor_helpers as vh
 
 WIDTHS = (1280, 390)
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]")
+COMPOSITE = re.compile(r"\s*[\n·]+\s*")
+SENTENCES = re.compile(r"(?<=[.。।!?؟])\s+")
 SEPARATORS = re.compile(r"\s*(?:[·|:;,–—→()\[\]/\"“”«»]|\s-\s|\n)\s*")
 REQUEST_NUMBER = re.compile(r"LA-\d{4}-\d{6}")
 EMAIL = re.compile(r"\S+@\S+\.\w+")
-MONEY_AND_ZONES = re.compile(r"(?:US)?\$|\b[A-Z][a-z]+/[A-Za-z_]+\b")  # US$, America/New_York
+# US$, $US (French), America/New_York
+MONEY_AND_ZONES = re.compile(r"\$\s?US\b|(?:US)?\$|\b[A-Z][a-z]+/[A-Za-z_]+\b")
 FILE_NAME = re.compile(r"[\w.-]+\.(?:txt|md|html?|docx|xlf|xliff|csv|tbx|xlsx|pdf)", re.I)
 LETTER = re.compile(r"[^\W\d_]")
 
@@ -107,7 +110,10 @@ def _catalog_patterns(code: str) -> tuple[re.Pattern[str], frozenset[str]]:
         forms = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
         for form in forms:
             if form:
-                pieces = [re.escape(p.strip()) for p in PLACEHOLDER.split(form.strip())]
+                # A python-format "%%" is shown as "%".
+                pieces = [
+                    re.escape(p.strip().replace("%%", "%")) for p in PLACEHOLDER.split(form.strip())
+                ]
                 patterns.append(r"\s*.+?\s*".join(pieces))
         translations.update(form.strip() for form in forms if form)
     patterns.sort(key=len, reverse=True)
@@ -154,6 +160,11 @@ def untranslated(text: str, code: str) -> bool:
     pattern, translations = _catalog_patterns(code)
     if text in translations or pattern.fullmatch(text):
         return False
+    # A node may hold several translated pieces: "label · label", or two sentences.
+    for splitter in (COMPOSITE, SENTENCES):
+        parts = [p.strip() for p in splitter.split(text) if p.strip()]
+        if len(parts) > 1:
+            return any(untranslated(p, code) for p in parts)
     remaining = pattern.sub(" ", text)  # known sentences out, then each piece must be data
     pieces = [p for p in SEPARATORS.split(remaining) if p and LETTER.search(p)]
     return any(not _is_data(p.strip(), code) for p in pieces)

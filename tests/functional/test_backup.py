@@ -1,4 +1,4 @@
-"""`flask backup` and `flask restore`: every row and file comes back; bad archives change nothing."""
+"""`flask backup` and `flask restore`: all rows and files come back; bad archives change nothing."""
 
 from __future__ import annotations
 

@@ -209,7 +209,7 @@ def test_failed_commit_leaves_no_orphan_file(app, as_user, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "_record_submission", boom)
+    monkeypatch.setattr(services, "record_submission", boom)
     client = as_user("staff_housing")
     upload = (io.BytesIO(b"Notice to residents"), "n.txt")
     with pytest.raises(RuntimeError):
