@@ -147,12 +147,14 @@ def completion_groups(scope: q.Scope) -> list[Any]:
     """queries.completion_groups' rows: on-time figures, turnaround and cost from one pass."""
     if scope.rules.turnaround_days == "calendar":
         return list(db.session.execute(q.completion_groups(scope, None)))
-    oldest = db.session.scalar(select(func.min(Request.created_at)))
+    oldest = db.session.scalar(select(func.min(Request.created_at)))  # each one index look-up
+    newest = db.session.scalar(select(func.max(Request.created_at)))
     tz = scope.policy.calendar.timezone
     first = min(oldest.astimezone(tz).date() if oldest else scope.start, scope.start)
+    last = max(newest.astimezone(tz).date() if newest else scope.end, scope.end)
     # A day's margin each side: the SQL's local days and Python's may differ outside the
     # years the SQL carries the time zone for.
-    ordinals = business_ordinals(scope, first - timedelta(days=1), scope.end + timedelta(days=1))
+    ordinals = business_ordinals(scope, first - timedelta(days=1), last + timedelta(days=1))
     return list(db.session.execute(q.completion_groups(scope, ordinals)))
 
 

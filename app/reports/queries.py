@@ -179,9 +179,8 @@ def completion_groups(scope: Scope, ordinals: dict[date, int] | None) -> Select[
             .cte("business_days")
         )
         sub, comp = calendar.alias("sub_day"), calendar.alias("comp_day")
-        counted = and_(held, done)
-        stmt = stmt.outerjoin(sub, and_(counted, sub.c.day == submitted)).outerjoin(
-            comp, and_(counted, comp.c.day == completed)
+        stmt = stmt.outerjoin(sub, and_(done, sub.c.day == submitted)).outerjoin(
+            comp, and_(done, comp.c.day == completed)
         )
         days = comp.c.ord - sub.c.ord
     flag = case((held, 1), else_=0).label("measured")

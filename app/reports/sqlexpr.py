@@ -114,10 +114,9 @@ def minutes_between(dialect: str, start: Any, end: Any) -> ColumnElement[int]:
 
 
 def scanned(dialect: str, column: Any) -> ColumnElement[Any]:
-    """The column in a condition SQLite should not answer from the column's own index.
-
-    A period's completions are most of a department's jobs: walking the index on completion
-    time visits them in random order, reading them by the department's requests does not.
+    """The column where SQLite should not walk the column's own index (for a condition or
+    a grouping): a period's completions, or a language's jobs, are most of the jobs, and the
+    index visits them in random order; reading them by requests does not.
     (SQLite's unary `+`; other databases plan for themselves.)
     """
     if dialect != "sqlite":

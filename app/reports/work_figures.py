@@ -137,13 +137,15 @@ def _method_table(scope: q.Scope) -> Table:
 
 def glossary_table(scope: q.Scope) -> Table:
     """Glossary-check pass rate of the deliveries reviewed in the period."""
+    # Not in the order of the index on jobs' language: that walks every job in random order.
+    language = sqlexpr.scanned(scope.dialect, Job.language)
     stmt = (
-        select(Job.language, func.count(Delivery.id), count_if(Delivery.glossary_passed.is_(True)))
+        select(language, func.count(Delivery.id), count_if(Delivery.glossary_passed.is_(True)))
         .select_from(Delivery)
         .join(Job, Job.id == Delivery.job_id)
         .join(Request, Request.id == Job.request_id)
         .where(q.in_department(scope), q.reviewed_in(scope))
-        .group_by(Job.language)
+        .group_by(language)
     )
     table = Table(
         "glossary",
