@@ -5,6 +5,7 @@ Each public function owns its transaction, except notify_resident(), which joins
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -123,9 +124,14 @@ def _insert_inbound(
     return db.session.execute(stmt).scalar_one_or_none()
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def receive_message(sid: str, sender: str, body: str, now: datetime | None = None) -> Received:
     """Store a resident's text once per MessageSid, move their conversation on, and answer."""
     now = now or utcnow()
+    # Control characters (a NUL cannot even be stored in PostgreSQL) carry nothing to read.
+    body = _CONTROL.sub("", body)
     phone = to_e164(sender)
     key = phone_hash(phone or sender.strip())
     try:
