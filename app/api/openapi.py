@@ -248,6 +248,7 @@ def openapi_document() -> dict[str, Any]:
                         "400": _error("The body is not a JSON object"),
                         "401": _error("Missing or invalid token"),
                         "413": _error("Body too large"),
+                        "507": _error("The server has no room to store the document"),
                         "422": _error("A field is wrong; `fields` says which and why"),
                     },
                 },

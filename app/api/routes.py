@@ -17,7 +17,7 @@ from app.errors import error_response
 from app.extensions import db
 from app.languages import PRIORITY_CODES
 from app.requests import services
-from app.requests.documents import DocumentRejected
+from app.requests.documents import DocumentRejected, StorageFull
 from app.requests.models import Channel, RequestKind, RequestStatus
 from app.requests.validation import ValidationFailed
 from app.web import MAX_PAGE
@@ -70,6 +70,8 @@ def create_request() -> Any:
         return error_response(
             422, "validation_failed", _("Some fields are wrong."), fields=exc.errors
         )
+    except StorageFull as exc:
+        return error_response(507, "storage_full", str(exc))
     except DocumentRejected as exc:
         return error_response(422, "validation_failed", str(exc), fields={"document": str(exc)})
     response = jsonify(request_json(req))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -32,6 +33,10 @@ _HTML_TAG = re.compile(r"<\s*(html|head|body|p|div|h[1-6]|span|table|ul|ol|li|a|
 
 class DocumentRejected(ValueError):
     """The upload is not a document we can take; the message says why, in the user's language."""
+
+
+class StorageFull(DocumentRejected):
+    """The server's disk has no room for the file; nothing was kept."""
 
 
 @dataclass(frozen=True)
@@ -160,15 +165,20 @@ def store_blob(upload_folder: str, data: bytes, sha256: str | None = None) -> bo
     if path.exists():
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+    except OSError as exc:
+        raise _full_or(exc) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _full_or(exc) from exc
         raise
     return True
 
@@ -176,3 +186,13 @@ def store_blob(upload_folder: str, data: bytes, sha256: str | None = None) -> bo
 def remove_stored(upload_folder: str, sha256: str) -> None:
     """Remove a stored file (used to undo a store when its transaction fails)."""
     stored_path(upload_folder, sha256).unlink(missing_ok=True)
+
+
+def _full_or(exc: OSError) -> Exception:
+    """A disk-full error as the clear StorageFull; any other error as it was."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageFull(
+            _("The server has no room to store this file right now. Nothing was saved. "
+              "Try again later, or tell the language-access coordinator.")
+        )  # fmt: skip
+    return exc

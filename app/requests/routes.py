@@ -27,7 +27,7 @@ from app.extensions import db
 from app.languages import PRIORITY_CODES, display_name
 from app.mt.pipeline import drafts_for
 from app.requests import services
-from app.requests.documents import DocumentRejected, stored_path
+from app.requests.documents import DocumentRejected, StorageFull, stored_path
 from app.requests.forms import (
     CancelForm,
     FilterForm,
@@ -122,6 +122,8 @@ def new_translation() -> Any:
             attach_errors(form, exc.errors, {})
         except DocumentRejected as exc:
             attach_errors(form, {"document": str(exc)}, {})
+            if isinstance(exc, StorageFull):
+                return render_template("requests/new_translation.html", form=form), 507
         else:
             return redirect(url_for("requests.detail", request_id=req.id, submitted=1))
     return render_template("requests/new_translation.html", form=form), form_status(form)

@@ -113,3 +113,36 @@ def test_other_database_errors_stay_server_errors(app, as_user):
         app.config["PROPAGATE_EXCEPTIONS"] = None
         event.remove(engine, "before_cursor_execute", broken)
     assert resp.status_code == 500
+
+
+def test_a_full_disk_during_upload_is_a_clear_error_and_leaves_no_partial_file(
+    app, as_user, monkeypatch
+):
+    import errno
+    import os
+
+    from app.requests import documents
+
+    def disk_full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    client = as_user("staff_housing")
+    page = client.get("/requests/new/translation")
+    monkeypatch.setattr(documents.os, "fsync", disk_full)  # the write fails as the disk fills
+    resp = client.post(
+        "/requests/new/translation",
+        data={
+            "title": "Notice",
+            "languages": ["es"],
+            "audience": "public",
+            "document": (io.BytesIO(b"Your water will be shut off on Monday."), "notice.txt"),
+            "csrf_token": csrf_from(page.text),
+        },
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 507
+    assert "The server has no room to store this file right now. Nothing was saved." in resp.text
+    assert stored_counts(app) == {**NOTHING}
+    uploads = app.config["UPLOAD_FOLDER"]
+    leftovers = [name for _d, _s, files in os.walk(uploads) for name in files]
+    assert leftovers == []  # not even a half-written temporary file
