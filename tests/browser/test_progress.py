@@ -68,3 +68,43 @@ def test_glossary_import_reports_each_row_and_the_export_downloads(app, city, ne
         page.click("a[href*='/glossary/export'][href*='format=csv']")
     data = Path(info.value.path()).read_text("utf-8-sig")
     assert "water shut-off" in data and "corte de agua" in data
+
+
+def test_the_glossary_import_shows_the_upload_and_the_check_then_the_report(app, city, new_context):
+    rows = "".join(f"term {n},,,noun,false,false,término {n},\n" for n in range(400))
+    page = new_context().new_page()
+    sign_in(page, "coordinator")
+    page.goto("/glossary/import")
+    page.evaluate("() => { window.sameDocument = true; }")
+    page.set_input_files(
+        "#file",
+        files=[
+            {
+                "name": "terms.csv",
+                "mimeType": "text/csv",
+                "buffer": (GLOSSARY_CSV.splitlines(keepends=True)[0] + rows).encode(),
+            }
+        ],
+    )
+    page.click("main form input[type=submit]")
+    # The status appears at once, with a bar, and stays until the answer replaces the page's body.
+    expect(page.locator("main .transfer[role=status] progress")).to_be_attached()
+    expect(page.locator("main table tbody tr")).to_have_count(400)
+    assert page.evaluate("() => window.sameDocument === true"), "the page reloaded"
+    assert page.url.endswith("/glossary/import")
+
+
+def test_a_report_export_shows_the_bytes_received_and_downloads(app, city, new_context):
+    with app.app_context():
+        for _ in range(3):
+            vh.translation_job(city["staff_housing"])
+    page = new_context().new_page()
+    sign_in(page, "compliance")
+    page.goto("/reports")
+    with page.expect_download() as info:
+        page.click("a[href*='/reports/export.csv']")
+    status = page.locator(".transfer[role=status]")
+    expect(status).to_contain_text("MB")
+    expect(status.locator("progress")).to_have_attribute("value", "1")
+    data = Path(info.value.path()).read_bytes()
+    assert info.value.suggested_filename.endswith(".csv") and b"section" in data
