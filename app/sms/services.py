@@ -5,17 +5,21 @@ Each public function owns its transaction, except notify_resident(), which joins
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from limits import parse as parse_limit
-from sqlalchemy import case, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import selectinload
 
 from app.audit import AnySession, record_event, utcnow
@@ -37,7 +41,7 @@ from app.requests.services import enqueue_submitted, new_request, record_submiss
 from app.sms import replies
 from app.sms.commands import Command, keyword_of
 from app.sms.conversation import Callback, advance
-from app.sms.models import Direction, MessageStatus, SmsConversation, SmsMessage
+from app.sms.models import Direction, MessageStatus, SmsConversation, SmsMessage, Step
 from app.sms.outbound import queue_text
 
 #: Length of the interpreter call a text request books.
@@ -68,10 +72,65 @@ def to_e164(raw: str) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _insert(model: type[Any]) -> Any:
-    """An INSERT that can say ON CONFLICT, for the database in use."""
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)
+_CONVERSATIONS = SmsConversation.__table__
+_MESSAGES = SmsMessage.__table__
+
+#: The conversation, created if new, with this text counted in its rate-limit window. Written
+#: once as text, the same on SQLite and PostgreSQL: a dialect's insert().on_conflict_...() is
+#: not cacheable, and compiling it again on every text was most of the webhook's time.
+_UPSERT_CONVERSATION = (
+    select(SmsConversation)
+    .from_statement(
+        text(
+            "INSERT INTO sms_conversations (phone_hash, phone, step, opted_out, "
+            "window_started_at, window_count, created_at, updated_at) "
+            "VALUES (:phone_hash, :phone, :step, :opted_out, :now, 1, :now, :now) "
+            "ON CONFLICT (phone_hash) DO UPDATE SET "
+            # Both read the row as it was: a new window starts, or this text is counted in it.
+            "window_count = CASE WHEN sms_conversations.window_started_at IS NULL "
+            "OR sms_conversations.window_started_at < :since THEN 1 "
+            "ELSE sms_conversations.window_count + 1 END, "
+            "window_started_at = CASE WHEN sms_conversations.window_started_at IS NULL "
+            "OR sms_conversations.window_started_at < :since THEN :now "
+            "ELSE sms_conversations.window_started_at END "
+            "RETURNING id, phone_hash, phone, language, language_method, step, department_slug, "
+            "callback_day, opted_out, opted_out_at, window_started_at, window_count, "
+            "latest_request_id, created_at, updated_at"
+        )
+        .bindparams(
+            bindparam("phone_hash", type_=_CONVERSATIONS.c.phone_hash.type),
+            bindparam("phone", type_=_CONVERSATIONS.c.phone.type),  # encrypted on the way in
+            bindparam("step", type_=_CONVERSATIONS.c.step.type),
+            bindparam("opted_out", type_=_CONVERSATIONS.c.opted_out.type),
+            bindparam("now", type_=_CONVERSATIONS.c.created_at.type),
+            bindparam("since", type_=_CONVERSATIONS.c.window_started_at.type),
+        )
+        .columns(*_CONVERSATIONS.c)
+    )
+    .execution_options(populate_existing=True)
+)
+
+#: The inbound text with its reply; no row back when its MessageSid is stored already.
+_INSERT_INBOUND = text(
+    "INSERT INTO sms_messages (conversation_id, direction, sid, body, language, status, "
+    "reply_body, segments, attempts, created_at) VALUES (:conversation_id, :direction, :sid, "
+    ":body, :language, :status, :reply_body, 0, 0, :created_at) "
+    "ON CONFLICT (sid) DO NOTHING RETURNING id"
+).bindparams(
+    *(
+        bindparam(name, type_=_MESSAGES.c[name].type)
+        for name in (
+            "conversation_id",
+            "direction",
+            "sid",
+            "body",
+            "language",
+            "status",
+            "reply_body",
+            "created_at",
+        )
+    )
+)
 
 
 def _upsert_conversation(key: str, phone: str, now: datetime) -> SmsConversation:
@@ -80,48 +139,34 @@ def _upsert_conversation(key: str, phone: str, now: datetime) -> SmsConversation
     A write first: it takes the lock that serialises texts from one number (PostgreSQL: the
     row; SQLite: the database), so the count and the steps that follow cannot race.
     """
-    since = now - timedelta(seconds=_rate_limit().get_expiry())
-    table = SmsConversation.__table__
-    fresh = table.c.window_started_at.is_(None) | (table.c.window_started_at < since)
-    stmt = _insert(SmsConversation).values(
-        phone_hash=key,
-        phone=phone,
-        created_at=now,
-        updated_at=now,
-        window_started_at=now,
-        window_count=1,
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["phone_hash"],
-        set_={
-            # Both read the row as it was: a new window starts, or this text is counted in it.
-            "window_count": case((fresh, 1), else_=table.c.window_count + 1),
-            "window_started_at": case((fresh, now), else_=table.c.window_started_at),
-        },
-    ).returning(SmsConversation)
-    return db.session.scalars(stmt, execution_options={"populate_existing": True}).one()
+    params = {
+        "phone_hash": key,
+        "phone": phone,
+        "step": Step.LANGUAGE,
+        "opted_out": False,
+        "now": now,
+        "since": now - timedelta(seconds=_rate_limit().get_expiry()),
+    }
+    conv: SmsConversation = db.session.scalars(_UPSERT_CONVERSATION, params).one()
+    return conv
 
 
 def _insert_inbound(
     sid: str, conv: SmsConversation, body: str, handled: Handled, now: datetime
 ) -> int | None:
     """Store the text with its reply; None when this MessageSid is stored already."""
-    stmt = (
-        _insert(SmsMessage)
-        .values(
-            conversation_id=conv.id,
-            direction=Direction.INBOUND,
-            sid=sid,
-            body=body,
-            language=conv.language,
-            status=handled.status,
-            reply_body=handled.reply,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["sid"])
-        .returning(SmsMessage.id)
-    )
-    return db.session.execute(stmt).scalar_one_or_none()
+    params = {
+        "conversation_id": conv.id,
+        "direction": Direction.INBOUND,
+        "sid": sid,
+        "body": body,
+        "language": conv.language,
+        "status": handled.status,
+        "reply_body": handled.reply,
+        "created_at": now,
+    }
+    found: int | None = db.session.execute(_INSERT_INBOUND, params).scalar_one_or_none()
+    return found
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -134,22 +179,59 @@ def receive_message(sid: str, sender: str, body: str, now: datetime | None = Non
     body = _CONTROL.sub("", body)
     phone = to_e164(sender)
     key = phone_hash(phone or sender.strip())
-    try:
-        conv = _upsert_conversation(key, phone or sender.strip(), now)
-        handled = _handle(conv, body, phone, now)
-        # The text is stored last, with its reply: a MessageSid seen before undoes it all.
-        if _insert_inbound(sid, conv, body, handled, now) is None:
-            db.session.rollback()  # Twilio retried: answer as the first time, change nothing
-            previous = db.session.scalar(select(SmsMessage.reply_body).where(SmsMessage.sid == sid))
-            return Received(previous, duplicate=True)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    if handled.request is not None:
-        enqueue_submitted(handled.request.id)
-        return Received(handled.reply, request_id=handled.request.id)
+    with _one_writer():
+        try:
+            conv = _upsert_conversation(key, phone or sender.strip(), now)
+            handled = _handle(conv, body, phone, now)
+            # The text is stored last, with its reply: a MessageSid seen before undoes it all.
+            if _insert_inbound(sid, conv, body, handled, now) is None:
+                db.session.rollback()  # Twilio retried: answer as the first time, change nothing
+                previous = db.session.scalar(
+                    select(SmsMessage.reply_body).where(SmsMessage.sid == sid)
+                )
+                return Received(previous, duplicate=True)
+            # Read before the commit expires it (reading it after would query it again).
+            request_id = handled.request.id if handled.request is not None else None
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+    if request_id is not None:
+        # The queue is a SQLite file too by default: the same handover between workers.
+        with _one_writer("queue", when=not current_app.config["QUEUE_URL"]):
+            enqueue_submitted(request_id)
+        return Received(handled.reply, request_id=request_id)
     return Received(handled.reply)
+
+
+@contextmanager
+def _one_writer(name: str = "database", when: bool = True) -> Iterator[None]:
+    """On SQLite, wait for the database's single writer on an OS lock, not in SQLite's busy loop.
+
+    SQLite lets one transaction write at a time. A text's transaction writes first thing (the
+    upsert), so a second worker's text would fail BUSY there and SQLite's busy handler would
+    retry after sleeping 1, 2, 5, 10, 15, 20, 25... ms: the lock sits free while the waiter
+    sleeps, and under load one worker can wait tens of ms behind the other. A blocking flock on
+    a file beside the database hands the turn over as soon as the holder commits. PostgreSQL
+    locks the conversation's row instead, and needs none of this.
+    """
+    path = _writer_lock_path(db.engine.url.get_backend_name(), db.engine.url.database, name)
+    if path is None or not when:
+        yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # and with it the lock
+
+
+@lru_cache(maxsize=8)
+def _writer_lock_path(backend: str, database: str | None, name: str) -> str | None:
+    if backend != "sqlite" or not database or database.startswith((":memory:", "file:")):
+        return None
+    return f"{database}.sms-{name}-writer.lock"
 
 
 @dataclass(frozen=True)
@@ -198,7 +280,12 @@ def _handle(conv: SmsConversation, body: str, phone: str | None, now: datetime) 
 
 
 def _rate_limit() -> Any:
-    return parse_limit(str(current_app.config["SMS_RATE_LIMIT"]))
+    return _parsed_limit(str(current_app.config["SMS_RATE_LIMIT"]))
+
+
+@lru_cache(maxsize=8)
+def _parsed_limit(setting: str) -> Any:
+    return parse_limit(setting)
 
 
 def _audit_conversation(conv: SmsConversation, action: str) -> None:
@@ -212,13 +299,18 @@ def _audit_conversation(conv: SmsConversation, action: str) -> None:
     )
 
 
-def _department(slug: str | None) -> Department | None:
-    """The department a service maps to, else 311, else any (a partly seeded city)."""
-    for wanted in (slug, "311"):
-        dept = db.session.scalar(select(Department).where(Department.slug == wanted))
-        if dept is not None:
-            return dept
-    return db.session.scalar(select(Department).order_by(Department.id).limit(1))
+def _department_id(slug: str | None) -> int | None:
+    """The department a service maps to, else 311, else any (a partly seeded city).
+
+    Only its id, without flushing first: the conversation's changes go with the request's.
+    """
+    with db.session.no_autoflush:
+        for wanted in (slug, "311"):
+            dept_id = db.session.scalar(select(Department.id).where(Department.slug == wanted))
+            if dept_id is not None:
+                return int(dept_id)
+        found = db.session.scalar(select(Department.id).order_by(Department.id).limit(1))
+    return None if found is None else int(found)
 
 
 def _submit_callback(
@@ -226,10 +318,10 @@ def _submit_callback(
 ) -> tuple[str | None, Request | None]:
     """Create the interpretation request the resident asked for, with its audit events."""
     code = conv.language or "en"
-    dept = _department(conv.department_slug)
-    if dept is None:
+    dept_id = _department_id(conv.department_slug)
+    if dept_id is None:
         return replies.unavailable(code), None
-    actor = Actor(label="sms", role=Role.STAFF, department_id=dept.id)
+    actor = Actor(label="sms", role=Role.STAFF, department_id=dept_id)
     tz = get_policy().calendar.timezone
     if callback.window == "day":
         notes = f"Call back: {callback.starts_at.astimezone(tz):%a %Y-%m-%d %H:%M}"

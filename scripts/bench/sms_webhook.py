@@ -7,10 +7,15 @@ Run from the repository root: .venv/bin/python scripts/bench/sms_webhook.py [--r
 Starts gunicorn (2 sync workers) on a spare loopback port against a fresh instance folder
 (SQLite by default; --database-url for PostgreSQL, migrated first, nothing dropped), then sends
 signed POST /sms/inbound requests open-loop: request i leaves at start + i/rate whatever the
-answers before it. Residents (one phone number each) go through a whole conversation (language,
-service, callback now, STATUS), their texts spread over the run; a share of texts is sent twice
-at the same instant with the same MessageSid, as Twilio does when it retries. A short warm-up
-(not measured) lets each worker load the language detector.
+answers before it. Every request (form body and X-Twilio-Signature) is built before the timed
+run, and one asyncio loop sends them, each on a fresh loopback connection, so the client costs
+a connect, a write and a read per request and measures the server, not itself ("client lag"
+says how late requests left: high means the client, not the server, fell behind).
+
+Residents (one phone number each) go through a whole conversation (language, service, callback
+now, STATUS), their texts spread over the run; a share of texts is sent twice at the same
+instant with the same MessageSid, as Twilio does when it retries. A short warm-up (not
+measured) lets each worker load the language detector.
 
 Afterwards the database is read: every text answered 200 must be stored exactly once (lost and
 duplicate counts), a retried text must have had the first reply or none, and every resident
@@ -20,6 +25,7 @@ must have a request. Exits non-zero when p99 >= 50 ms or anything errs, is lost 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import os
 import random
@@ -30,7 +36,6 @@ import subprocess  # noqa: S404 (starts this project's own gunicorn and flask)
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -72,6 +77,7 @@ class Shot:
     late_ms: float = 0.0
     body: bytes = b""
     error: str = ""
+    raw: bytes = b""  # the whole HTTP request, signed, built before the timed run
 
 
 def spare_port() -> int:
@@ -127,38 +133,68 @@ def warm_up() -> list[Shot]:
     return shots
 
 
-def fire(shot: Shot, port: int, url: str, start: float) -> None:
-    """Send one signed webhook and time it."""
-    body = urlencode(shot.form)
-    signature = RequestValidator(TOKEN).compute_signature(url, shot.form)
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Twilio-Signature": signature,
-    }
-    shot.late_ms = (time.perf_counter() - start - shot.at) * 1000
+def prepare(shots: list[Shot], port: int, url: str) -> None:
+    """Build every request's bytes, signature included, so the timed run only sends them."""
+    validator = RequestValidator(TOKEN)
+    for shot in shots:
+        body = urlencode(shot.form).encode("ascii")
+        signature = validator.compute_signature(url, shot.form)
+        head = (
+            "POST /sms/inbound HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{port}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            f"X-Twilio-Signature: {signature}\r\n"
+            "Connection: close\r\n\r\n"
+        )
+        shot.raw = head.encode("ascii") + body
+
+
+async def fire(shot: Shot, port: int, start: float) -> None:
+    """Send one prepared webhook on a fresh connection (as Twilio does) and time it."""
     began = time.perf_counter()
+    shot.late_ms = (began - start - shot.at) * 1000
+    writer = None
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        conn.request("POST", "/sms/inbound", body=body, headers=headers)
-        resp = conn.getresponse()
-        shot.body = resp.read()
-        shot.status = resp.status
-        conn.close()
-    except OSError as exc:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 10)
+        writer.write(shot.raw)
+        answer = await asyncio.wait_for(reader.read(), 10)  # the server closes after answering
+        head, _, shot.body = answer.partition(b"\r\n\r\n")
+        shot.status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/") else 0
+        if not shot.status:
+            shot.error = "BadResponse"
+    except (OSError, TimeoutError, ValueError, IndexError) as exc:
         shot.error = type(exc).__name__
+    finally:
+        if writer is not None:
+            writer.close()
     shot.latency_ms = (time.perf_counter() - began) * 1000
 
 
-def drive(shots: list[Shot], port: int, url: str) -> float:
-    """Send every shot at its time (open loop); returns the wall time taken."""
+async def _drive(shots: list[Shot], port: int) -> float:
+    loop = asyncio.get_running_loop()
+    pending = set()
     start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=64) as pool:
-        for shot in shots:
-            delay = start + shot.at - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            pool.submit(fire, shot, port, url, start)
+    for shot in shots:
+        delay = start + shot.at - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = loop.create_task(fire(shot, port, start))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+    if pending:
+        await asyncio.wait(pending)
     return time.perf_counter() - start
+
+
+def drive(shots: list[Shot], port: int, url: str) -> float:
+    """Send every shot at its time (open loop) from one event loop; returns the wall time taken.
+
+    Requests are built and signed first (prepare), so the client's timed work is a connect, a
+    write and a read per request and the figures measure the server, not the load generator.
+    """
+    prepare(shots, port, url)
+    return asyncio.run(_drive(shots, port))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -300,6 +336,7 @@ def main() -> int:
     print(f"lost_messages: {counts['lost']} count")
     print(f"duplicate_messages: {counts['duplicates'] + counts['mismatched_replies']} count")
     print(f"requests_per_s: {len(shots) / wall:.1f} req/s")
+    print(f"client_lag_p99_ms: {late:.1f} ms")
     missed = (
         not p99 < TARGET_P99_MS
         or errors
