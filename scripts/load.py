@@ -6,10 +6,11 @@ Run from the repository root:
 
 Sets up a fresh instance (SQLite by default; --postgres makes a scratch database on
 127.0.0.1:5432 and drops it after), migrates and seeds it, starts gunicorn (2 workers x 4
-threads) and the queue worker like scripts/run, then runs closed-loop clients of each kind for
-the duration: --form signed-in staff posting the translation form, --api clients posting JSON
-with a department's bearer token, --sms simulated residents texting signed webhooks (each text
-a new MessageSid; a share sent twice at once, as Twilio retries).
+threads) and the queue worker like scripts/run, then, after an untimed warm-up that loads each
+worker's language detector, runs closed-loop clients of each kind for the duration: --form
+signed-in staff posting the translation form, --api clients posting JSON with a department's
+bearer token, --sms simulated residents texting signed webhooks (each text a new MessageSid;
+a share sent twice at once, as Twilio retries).
 
 Then it checks the database and the logs:
   * every request the app accepted (302 to the request page, 201 from the API, an SMS
@@ -232,6 +233,26 @@ def _text(
     stats.record(began, resp.status == 200 and same, f"sms {resp.status} {reply[:200]!r}", sid)
 
 
+def warm_up(port: int, url: str, auth: str) -> None:
+    """Untimed first texts, so every web worker has loaded its language detector (~2 s each)."""
+    ignored = Stats()
+    threads = [
+        threading.Thread(
+            target=_text,
+            args=(port, url, auth, {
+                "MessageSid": f"SMwarm{uuid.uuid4().hex}", "AccountSid": "AC" + "0" * 32,
+                "From": resident_phone(90, n), "To": "+17045550100",
+                "Body": "necesito ayuda con el agua", "NumMedia": "0",
+            }, ignored, {}),
+        )
+        for n in range(16)
+    ]  # fmt: skip
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -339,6 +360,7 @@ def main() -> int:
     replies: dict[str, bytes] = {}
     try:
         wait_serving(port, web)
+        warm_up(port, f"http://127.0.0.1:{port}/sms/inbound", auth_token)
         stop = time.time() + args.duration
         began = time.perf_counter()
         clients = [
