@@ -127,5 +127,9 @@ class RescheduleForm(FlaskForm):
     submit = SubmitField(_l("Change the time"))
 
 
+class ConfirmForm(FlaskForm):
+    """A button-only action: nothing but the CSRF token is checked."""
+
+
 class WithdrawForm(FlaskForm):
     submit = SubmitField(_l("Withdraw the offer"))

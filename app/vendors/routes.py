@@ -37,6 +37,7 @@ from app.validation import ValidationFailed
 from app.vendors import registry, routing, scorecards, work
 from app.vendors.forms import (
     AssignForm,
+    ConfirmForm,
     DeliverForm,
     HoldForm,
     InterpreterForm,
@@ -180,7 +181,7 @@ _SERVICE_FIELDS = (
 @bp.route("/vendors/<int:vendor_id>/services/<int:service_id>/delete", methods=["POST"])
 @roles_required(*CURATORS)
 def remove_service(vendor_id: int, service_id: int) -> Any:
-    if not WithdrawForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         registry.remove_service(vendor_id, service_id, current_actor())
@@ -356,9 +357,6 @@ def respond(job_id: int) -> Any:
     form = RespondForm()
     accept = bool(form.accept.data)
     message = _("You accepted the job.") if accept else _("You declined the job.")
-    if not accept:
-        # A declined job leaves the vendor's list: go back to the portal afterwards.
-        message = _("You declined the job.")
     result = _act(
         job_id,
         form,
@@ -368,6 +366,7 @@ def respond(job_id: int) -> Any:
         {"offer": "reason"},
     )
     if not accept and getattr(result, "status_code", 0) == 302:
+        # A declined job leaves the vendor's list: back to the portal.
         return redirect(url_for("vendors.portal"))
     return result
 
@@ -488,7 +487,7 @@ def reschedule(job_id: int) -> Any:
 @bp.route("/jobs/<int:job_id>/phone", methods=["POST"])
 @roles_required(Role.VENDOR, *CURATORS)
 def reveal_phone(job_id: int) -> Any:
-    if not WithdrawForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         phone = work.reveal_resident_phone(job_id, current_actor())

@@ -19,24 +19,9 @@ from tests.support.sms import (
     new_sid,
     post_signed,
     reply_of,
-    seed_departments,
     signature,
     text,
 )
-
-
-@pytest.fixture()
-def sms_app(app, city, monkeypatch):
-    """The app with a Twilio auth token (signatures checked), the users and every department."""
-    monkeypatch.setitem(app.config, "TWILIO_AUTH_TOKEN", TOKEN)
-    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "")
-    seed_departments(app)
-    return app
-
-
-@pytest.fixture()
-def sms(sms_app):
-    return sms_app.test_client()
 
 
 def counts(app) -> dict[str, int]:

@@ -13,7 +13,6 @@ from app.requests.models import Request
 from app.sms.models import Direction, SmsMessage
 from tests.conftest import csrf_from
 from tests.functional import vendor_helpers as vh
-from tests.functional.test_sms_webhooks import sms, sms_app  # noqa: F401 (fixtures)
 from tests.support.sms import RESIDENT, text
 
 
@@ -28,7 +27,7 @@ def _outbound(app) -> list[SmsMessage]:
         )
 
 
-def test_interpreter_confirmed_and_time_changed_reach_the_resident(sms, sms_app, city, as_user):  # noqa: F811
+def test_interpreter_confirmed_and_time_changed_reach_the_resident(sms, sms_app, city, as_user):
     for body in ("necesito un intérprete", "1", "1"):  # Spanish, water, call me now
         assert text(sms, body).status_code == 200
     with sms_app.app_context():
