@@ -37,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app import models  # noqa: F401  (every model registered before migrations look)
     from app.crypto import init_crypto
     from app.policy import init_policy
+    from app.requests.facts import init_facts
     from app.sms.senders import init_sms
     from app.tasks import init_queue
 
@@ -50,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     init_policy(app)
+    init_facts(app)
     init_queue(app)
     init_crypto(app)
     init_sms(app)

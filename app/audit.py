@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, event
+from sqlalchemy import JSON, ForeignKey, Integer, String, event, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, scoped_session
 
 from app.extensions import UTCDateTime, db
@@ -49,27 +49,46 @@ def _refuse_audit_changes(session: Session, flush_context: Any, instances: Any) 
             raise AuditTrailIsAppendOnly("audit events cannot be changed or deleted")
 
 
-def record_event(
-    session: AnySession,
-    *,
+def audit_row(
     actor: Any,
+    *,
     action: str,
     entity_type: str,
     entity_id: int,
     request_id: int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Add an audit event to the session; the caller's transaction commits it with the change."""
-    ev = AuditEvent(
-        actor_user_id=getattr(actor, "user_id", None),
-        actor_label=getattr(actor, "label", "system"),
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        request_id=request_id,
-        before=before,
-        after=after,
-    )
+) -> dict[str, Any]:
+    """An audit event's columns: who (`actor`'s user id and label) did what to which record."""
+    return {
+        "actor_user_id": getattr(actor, "user_id", None),
+        "actor_label": getattr(actor, "label", "system"),
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "request_id": request_id,
+        "before": before,
+        "after": after,
+    }
+
+
+def record_event(session: AnySession, *, actor: Any, **event: Any) -> AuditEvent:
+    """Add an audit event to the session; the caller's transaction commits it with the change.
+
+    `event`: audit_row()'s keywords (action, entity_type, entity_id, request_id, before, after).
+    """
+    ev = AuditEvent(**audit_row(actor, **event))
     session.add(ev)
     return ev
+
+
+_INSERT_EVENTS = insert(AuditEvent.__table__)
+
+
+def insert_events(session: AnySession, actor: Any, events: list[dict[str, Any]]) -> None:
+    """Write audit events in one statement, in the caller's transaction (no ORM objects).
+
+    For hot paths that insert their own rows with Core statements; `events` as record_event's.
+    """
+    if events:
+        session.execute(_INSERT_EVENTS, [audit_row(actor, **e) for e in events])

@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.languages import PRIORITY_CODES  # noqa: E402
+from app.policy import BusinessCalendar  # noqa: E402
+from app.requests.facts import business_ordinals, local_day  # noqa: E402
 
 BATCH = 50_000
 DEPARTMENTS = [
@@ -60,10 +62,16 @@ def ts(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def rows(n: int, until: date, seed: int) -> Iterator[tuple[str, Any]]:
-    """(table, row) pairs; ids are assigned here so the batches need no lookups."""
+def rows(n: int, until: date, seed: int, calendar: BusinessCalendar) -> Iterator[tuple[str, Any]]:
+    """(table, row) pairs; ids are assigned here so the batches need no lookups.
+
+    Jobs carry the report facts the app's session listener would set (app/requests/facts.py):
+    the same local_day, and business days from the same calendar's ordinals.
+    """
     rng = random.Random(seed)
     start = datetime.combine(until - timedelta(days=730), datetime.min.time(), tzinfo=UTC)
+    zone = calendar.timezone
+    ordinal = business_ordinals(calendar, start.date() - timedelta(days=2), until)
     span = 730 * 86400
     weights = [w for *_, w in DEPARTMENTS]
     dept_ids = list(range(1, len(DEPARTMENTS) + 1))
@@ -88,6 +96,7 @@ def rows(n: int, until: date, seed: int) -> Iterator[tuple[str, Any]]:
             else (rng.choices(["web", "api"], [80, 20])[0])
         )
         method = rng.choice(["menu", "keyword", "detection"]) if channel == "sms" else None
+        submitted_on = local_day(created, zone)
         title = rng.choice(TITLES)
         if rng.random() < 0.001:
             title = '=HYPERLINK("http://x.example")'  # exports must neutralise it
@@ -127,6 +136,13 @@ def rows(n: int, until: date, seed: int) -> Iterator[tuple[str, Any]]:
                     None,
                     None,
                 )
+            completed_on = local_day(done_at, zone) if status == "completed" else None
+            closed_on = completed_on or (
+                local_day(created + took / 3, zone) if status == "cancelled" else None
+            )
+            turnaround = (
+                max(0, ordinal[completed_on] - ordinal[submitted_on]) if completed_on else None
+            )
             assigned = status not in ("ready", "cancelled")
             cost = rng.randint(30, 900) * 10_000 if status == "completed" else None
             minutes = rng.randint(15, 120) if interp and status == "completed" else None
@@ -146,6 +162,13 @@ def rows(n: int, until: date, seed: int) -> Iterator[tuple[str, Any]]:
                     ts(created),
                     completed,
                     cancelled,
+                    dept,
+                    kind,
+                    channel,
+                    _day(submitted_on),
+                    _day(completed_on),
+                    _day(closed_on),
+                    turnaround,
                 ),
             )
             if interp and assigned:
@@ -171,7 +194,8 @@ def rows(n: int, until: date, seed: int) -> Iterator[tuple[str, Any]]:
                     delivery_id += 1
                     yield (
                         "deliveries",
-                        _delivery(delivery_id, job_id, vendor, 1, reviewed, due, False, "returned"),
+                        _delivery(delivery_id, job_id, vendor, 1, reviewed, due, False, "returned")
+                        + (dept, lang),
                     )
                 delivery_id += 1
                 yield (
@@ -185,8 +209,13 @@ def rows(n: int, until: date, seed: int) -> Iterator[tuple[str, Any]]:
                         due,
                         rng.random() < 0.9,
                         "accepted",
-                    ),
+                    )
+                    + (dept, lang),
                 )
+
+
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _delivery(
@@ -222,11 +251,13 @@ COLUMNS = {
     "requests": "id, number, kind, channel, status, department_id, title, notes, source_language, "
     "vital, policy_version, language_method, created_at, updated_at",
     "jobs": "id, request_id, language, status, due_date, policy_due_date, vendor_id, cost, "
-    "minutes_billed, created_at, updated_at, completed_at, cancelled_at",
+    "minutes_billed, created_at, updated_at, completed_at, cancelled_at, department_id, kind, "
+    "channel, submitted_on, completed_on, closed_on, turnaround_business_days",
     "offers": "id, job_id, vendor_id, status, automatic, created_at, expires_at, responded_at, "
     "reason",
     "deliveries": "id, job_id, vendor_id, number, format, document_id, segments, delivered_at, "
-    "due_date, on_time, findings, glossary_passed, outcome, review_comment, reviewed_at",
+    "due_date, on_time, findings, glossary_passed, outcome, review_comment, reviewed_at, "
+    "department_id, language",
 }
 
 
@@ -262,31 +293,39 @@ def fixed_rows(now: str) -> dict[str, tuple[str, list[tuple[Any, ...]]]]:
     }
 
 
-def insert_all(execute: Any, n: int, until: date, seed: int) -> dict[str, int]:
+def insert_all(
+    execute: Any, n: int, until: date, seed: int, calendar: BusinessCalendar
+) -> dict[str, int]:
     counts: dict[str, int] = {}
     now = ts(datetime.now(UTC))
     for table, (cols, data) in fixed_rows(now).items():
         execute(table, cols, data)
         counts[table] = len(data)
     pending: dict[str, list[tuple[Any, ...]]] = {t: [] for t in COLUMNS}
-    for table, row in rows(n, until, seed):
-        batch = pending[table]
-        batch.append(row)
-        if len(batch) >= BATCH:
-            execute(table, COLUMNS[table], batch)
-            counts[table] = counts.get(table, 0) + len(batch)
-            batch.clear()
-    for table, batch in pending.items():
-        if batch:
-            execute(table, COLUMNS[table], batch)
-            counts[table] = counts.get(table, 0) + len(batch)
+
+    def flush() -> None:
+        """Every table's pending rows, parents first (COLUMNS' order): PostgreSQL checks the
+        foreign keys of each batch as it goes in."""
+        for table, batch in pending.items():
+            if batch:
+                execute(table, COLUMNS[table], batch)
+                counts[table] = counts.get(table, 0) + len(batch)
+                batch.clear()
+
+    for table, row in rows(n, until, seed, calendar):
+        pending[table].append(row)
+        if len(pending[table]) >= BATCH:
+            flush()
+    flush()
     return counts
 
 
-def migrate(url: str) -> None:
+def migrate(url: str) -> BusinessCalendar:
+    """Bring the database to the models' schema; the app's policy calendar, for the facts."""
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.policy import get_policy
 
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "demo", "QUEUE_IMMEDIATE": True}
@@ -297,6 +336,7 @@ def migrate(url: str) -> None:
 
         db.session.remove()
         db.engine.dispose()  # no connection left holding a lock on the file
+        return get_policy().calendar
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -307,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     began = time.perf_counter()
-    migrate(args.database_url)
+    calendar = migrate(args.database_url)
     if args.database_url.startswith("sqlite:///"):
         conn = sqlite3.connect(args.database_url.removeprefix("sqlite:///"))
         conn.execute("PRAGMA synchronous=OFF")
@@ -319,14 +359,14 @@ def main(argv: list[str] | None = None) -> int:
             marks = ", ".join("?" * len(cols.split(",")))
             conn.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", data)  # noqa: S608
 
-        counts = insert_all(execute, args.requests, args.until, args.seed)
+        counts = insert_all(execute, args.requests, args.until, args.seed, calendar)
         for create in indexes:  # built once over the loaded rows: far faster than row by row
             conn.execute(create)
         conn.commit()
         conn.execute("ANALYZE")
         conn.close()
     else:
-        counts = _insert_with_sqlalchemy(args)
+        counts = _insert_with_sqlalchemy(args, calendar)
     took = time.perf_counter() - began
     print(", ".join(f"{t}: {c:,}" for t, c in counts.items()))
     print(f"generated in {took:.1f} s")
@@ -345,7 +385,7 @@ def _drop_indexes(conn: sqlite3.Connection) -> list[str]:
     return [sql for _name, sql in found]
 
 
-def _insert_with_sqlalchemy(args: argparse.Namespace) -> dict[str, int]:
+def _insert_with_sqlalchemy(args: argparse.Namespace, calendar: BusinessCalendar) -> dict[str, int]:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(args.database_url)
@@ -358,7 +398,7 @@ def _insert_with_sqlalchemy(args: argparse.Namespace) -> dict[str, int]:
             )  # noqa: S608
             conn.execute(stmt, [_pg_row(dict(zip(names, r, strict=True))) for r in data])
 
-        counts = insert_all(execute, args.requests, args.until, args.seed)
+        counts = insert_all(execute, args.requests, args.until, args.seed, calendar)
         for table in ("departments", "vendors", "documents", *COLUMNS):
             conn.execute(
                 text(

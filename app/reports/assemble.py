@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 
 from app import labels
 from app.auth.models import Department
@@ -14,6 +13,7 @@ from app.extensions import db
 from app.languages import PRIORITY_CODES
 from app.reports import queries as q
 from app.reports.figures import (
+    Completions,
     VitalCounts,
     completion_groups,
     count_if,
@@ -27,38 +27,34 @@ from app.reports.figures import (
 )
 from app.reports.model import INT, PERCENT, Bar, BarChart, Cell, Report, Table
 from app.reports.work_figures import cost_table, glossary_table, interpretation_tables
-from app.requests.models import Job, Request
+from app.requests.models import Job
 
 
-def rollup_table(scope: q.Scope, groups: list[Any], vital: VitalCounts | None = None) -> Table:
+def rollup_table(
+    scope: q.Scope, groups: list[Completions], vital: VitalCounts | None = None
+) -> Table:
     """Every department ranked by on-time rate, then vital coverage (both highest first).
 
     `groups` (the report's completion_groups()) and `vital` (vital_counts()) already hold
     every department's figures when the report is citywide.
     """
-    city = q.Scope(
-        None, scope.start, scope.end, scope.opens, scope.closes, scope.policy, scope.dialect
-    )
+    city = scope.citywide()
     ontime: dict[int, tuple[int, int]] = {}
     if scope.department_id is None:
         for row in groups:
             if row.measured:
                 measured, on_time = ontime.get(row.department_id, (0, 0))
-                ontime[row.department_id] = (
-                    measured + row[6],
-                    on_time + (row[6] if row.state == 2 else 0),
-                )
+                ontime[row.department_id] = (measured + row.jobs, on_time + row.on_time)
     else:
-        ontime = {
-            dept: (measured, on_time or 0)
-            for dept, measured, on_time in grouped(
-                city,
-                Request.department_id,
-                [q.measured(city)],
-                func.count(Job.id),
-                count_if(q.on_time(city)),
-            )
-        }
+        completed, *still_open = q.measured_parts(city)  # each one index range, summed here
+        parts = [(completed, count_if(q.done_on_time()))]
+        parts += [(part, literal(0)) for part in still_open]  # open: never on time
+        for part, counted_on_time in parts:
+            for dept, n, n_on_time in grouped(
+                city, Job.department_id, [part], func.count(Job.id), counted_on_time
+            ):
+                measured, on_time = ontime.get(dept, (0, 0))
+                ontime[dept] = (measured + n, on_time + (n_on_time or 0))
     by_dept, docs = vital if vital is not None else vital_counts(city)
     done = {
         dept: sum(states.get(2, 0) for states in languages.values())

@@ -8,10 +8,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, timedelta
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
-import holidays
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -21,6 +20,7 @@ from app.auth.models import Department
 from app.extensions import db
 from app.languages import PRIORITY_CODES, display_name
 from app.reports import queries as q
+from app.reports import sqlexpr
 from app.reports.model import DAYS, INT, PERCENT, Bar, BarChart, Cell, Table
 from app.requests.models import Job, JobStatus, Request
 from app.vendors.models import Vendor
@@ -53,13 +53,7 @@ def count_if(cond: ColumnElement[bool]) -> Any:
 
 
 def grouped(scope: q.Scope, key: Any, where: list[ColumnElement[bool]], *cols: Any) -> list[Any]:
-    stmt = (
-        select(key.label("k"), *cols)
-        .select_from(Job)
-        .join(Request, Request.id == Job.request_id)
-        .where(q.in_department(scope), *where)
-        .group_by(key)
-    )
+    stmt = select(key.label("k"), *cols).where(q.in_department(scope), *where).group_by(key)
     return list(db.session.execute(stmt))
 
 
@@ -71,47 +65,13 @@ def vendor_key(vendor_id: int | None) -> str:
     return str(vendor_id) if vendor_id is not None else q.NO_VENDOR
 
 
-def day_counter(scope: q.Scope, days: list[date]) -> Callable[[date, date], int]:
-    """Days from one date to another as the policy measures turnaround (business by default).
-
-    Business days come from one pass of the policy calendar over the dates' span, so each
-    (submitted, completed) pair costs two look-ups: the same count as
-    BusinessCalendar.business_days_between, without walking the days per pair.
-    """
-    if scope.rules.turnaround_days == "calendar" or not days:
-        return lambda a, b: (b - a).days
-    ordinal = business_ordinals(scope, min(days), max(days))
-    return lambda a, b: ordinal[b] - ordinal[a]
-
-
-def business_ordinals(scope: q.Scope, first: date, last: date) -> dict[date, int]:
-    """Per day from `first` to `last`, the business days after `first` up to it.
-
-    BusinessCalendar.is_business_day's rule, with each year's holidays looked up once.
-    """
-    cal = scope.policy.calendar
-    years: dict[int, Any] = {}
-    ordinal, running, day = {}, 0, first
-    while day <= last:
-        if day != first and day.weekday() < 5 and day not in cal.city_holidays:
-            if day.year not in years:
-                years[day.year] = holidays.country_holidays(
-                    cal.country, subdiv=cal.subdivision, years=day.year
-                )
-            running += day not in years[day.year]
-        ordinal[day] = running
-        day += timedelta(days=1)
-    return ordinal
-
-
 def requests_table(scope: q.Scope) -> Table:
     """Requests by language x kind x channel (a request counts once per target language)."""
     stmt = (
-        select(Job.language, Request.kind, Request.channel, func.count(Job.id))
-        .join(Request, Request.id == Job.request_id)
+        select(Job.language, Job.kind, Job.channel, func.count(Job.id))
         .where(q.in_department(scope), q.submitted_in(scope))
-        .group_by(Job.language, Request.kind, Request.channel)
-        .order_by(Job.language, Request.kind, Request.channel)
+        .group_by(Job.language, Job.kind, Job.channel)
+        .order_by(Job.language, Job.kind, Job.channel)
     )
     table = Table(
         "requests",
@@ -143,25 +103,45 @@ def requests_table(scope: q.Scope) -> Table:
     return table
 
 
-def completion_groups(scope: q.Scope) -> list[Any]:
+class Completions(NamedTuple):
+    """A group of jobs completed in the period (done) or open past due (not done)."""
+
+    department_id: int
+    language: str
+    vendor_id: int | None
+    measured: bool  # of a kind held to the on-time target
+    done: bool
+    days: int | None  # turnaround, for completions
+    jobs: int
+    on_time: int
+    minutes: int
+    cost: Decimal | None
+
+
+def completion_groups(scope: q.Scope) -> list[Completions]:
     """queries.completion_groups' rows: on-time figures, turnaround and cost from one pass."""
-    if scope.rules.turnaround_days == "calendar":
-        return list(db.session.execute(q.completion_groups(scope, None)))
-    oldest = db.session.scalar(select(func.min(Request.created_at)))  # each one index look-up
-    newest = db.session.scalar(select(func.max(Request.created_at)))
-    tz = scope.policy.calendar.timezone
-    first = min(oldest.astimezone(tz).date() if oldest else scope.start, scope.start)
-    last = max(newest.astimezone(tz).date() if newest else scope.end, scope.end)
-    # A day's margin each side: the SQL's local days and Python's may differ outside the
-    # years the SQL carries the time zone for.
-    ordinals = business_ordinals(scope, first - timedelta(days=1), last + timedelta(days=1))
-    return list(db.session.execute(q.completion_groups(scope, ordinals)))
+    kinds = set(scope.rules.measured_kinds)
+    return [
+        Completions(
+            r.department_id,
+            r.language,
+            r.vendor_id,
+            r.kind in kinds,
+            bool(r.done),
+            r.days,
+            r.jobs,
+            int(r.on_time or 0),
+            int(r.minutes or 0),
+            r.cost,
+        )
+        for r in db.session.execute(q.completion_groups(scope))
+    ]
 
 
 def _ontime_table(
     scope: q.Scope,
-    groups: list[Any],
-    column: int,
+    groups: list[Completions],
+    column: str,
     name: Callable[[Any], str],
     drill_key: str,
     title: str,
@@ -174,12 +154,11 @@ def _ontime_table(
     for row in groups:
         if not row.measured:
             continue
-        k, state, days, n = row[column], row.state, row.days, row[6]
+        k, days, n = getattr(row, column), row.days, row.jobs
         tally = counts.setdefault(k, [0, 0])
         tally[0] += n
-        if state == 2:
-            tally[1] += n
-        if state:
+        tally[1] += row.on_time
+        if row.done:
             if days is None:
                 raise LookupError(f"no turnaround for a job of {k!r}")  # outside the calendar
             by_key[k][days] += n
@@ -256,14 +235,14 @@ def _ontime_row(
     ]
 
 
-def ontime_tables(scope: q.Scope, groups: list[Any]) -> list[Table]:
+def ontime_tables(scope: q.Scope, groups: list[Completions]) -> list[Table]:
     """On time by language and by vendor, from completion_groups()."""
     names = vendor_names()
     return [
         _ontime_table(
             scope,
             groups,
-            1,
+            "language",
             display_name,
             "language",
             _("On time, by language"),
@@ -272,7 +251,7 @@ def ontime_tables(scope: q.Scope, groups: list[Any]) -> list[Table]:
         _ontime_table(
             scope,
             groups,
-            2,
+            "vendor_id",
             lambda v: names.get(v, _("No vendor")) if v is not None else _("No vendor"),
             "vendor",
             _("On time, by vendor"),
@@ -285,15 +264,15 @@ def open_tables(scope: q.Scope, details: bool = True) -> list[Table]:
     """Open and overdue jobs at the end of the period: by language, and each one with its age."""
     age = q.age_days(scope).label("age")
     overdue = case((Job.due_date < scope.end, 1), else_=0).label("overdue")
-    stmt = (
-        select(Job.language, age, overdue, func.count(Job.id))
-        .join(Request, Request.id == Job.request_id)
-        .where(q.in_department(scope), q.open_at_end(scope))
-        .group_by(Job.language, age, overdue)
-    )
     by_lang: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-    for language, days, late, n in db.session.execute(stmt):
-        by_lang[language].append((days, late, n))
+    for part in q.open_parts(scope):  # each one index range; a language's groups add up
+        stmt = (
+            select(Job.language, age, overdue, func.count(Job.id))
+            .where(q.in_department(scope), part)
+            .group_by(Job.language, age, overdue)
+        )
+        for language, days, late, n in db.session.execute(stmt):
+            by_lang[language].append((days, late, n))
     summary = Table(
         "open",
         _("Open and overdue jobs at the end of the period"),
@@ -389,9 +368,10 @@ def vital_states(scope: q.Scope) -> Any:
         )
         .join(Request, Request.id == Job.request_id)
         .where(
-            q.in_department(scope),
+            q.request_in_department(scope),
             q.vital_requests(scope),
-            Job.language.in_(PRIORITY_CODES),
+            # a filter on each request's few jobs, not eleven look-ups per request
+            sqlexpr.scanned(scope.dialect, Job.language).in_(PRIORITY_CODES),
         )
         .group_by(Request.id, Request.department_id, Job.language)
         .subquery()
@@ -415,7 +395,7 @@ def vital_counts(scope: q.Scope) -> VitalCounts:
         by_dept[dept][language][state] += n
     docs_stmt = (
         select(Request.department_id, func.count(Request.id))
-        .where(q.in_department(scope), q.vital_requests(scope))
+        .where(q.request_in_department(scope), q.vital_requests(scope))
         .group_by(Request.department_id)
     )
     docs = {dept: int(n) for dept, n in db.session.execute(docs_stmt)}
@@ -501,7 +481,7 @@ def _vital_matrix(scope: q.Scope, states: Any, details: bool) -> Table:
     stmt = (
         select(Request.id, Request.number, Request.title, states.c.language, states.c.state)
         .outerjoin(states, states.c.request_id == Request.id)
-        .where(q.in_department(scope), q.vital_requests(scope))
+        .where(q.request_in_department(scope), q.vital_requests(scope))
         .order_by(Request.id)
     )
 

@@ -1,30 +1,32 @@
 """Which jobs and requests each report figure counts: one set of conditions per section.
 
 The aggregates (figures.py) and the drill-down lists (routes.py) build their queries from the
-same functions here, so a figure and the list behind it always agree.
+same functions here, so a figure and the list behind it always agree. Jobs are counted by their
+report facts (app/requests/facts.py: the request's department, kind and channel on the job, and
+city-local days), each condition one range of an index on jobs that leads with department_id.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    Date,
-    Integer,
+    CompoundSelect,
     Select,
     and_,
     case,
-    column,
     exists,
     false,
     func,
+    literal,
     not_,
+    null,
     or_,
     select,
     true,
-    values,
+    union_all,
 )
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -64,154 +66,187 @@ class Scope:
     closes: datetime
     policy: Policy
     dialect: str
+    #: Every department's id: citywide figures read each department's range of an index.
+    departments: tuple[int, ...] = ()
 
     @property
     def rules(self) -> ComplianceRules:
         return self.policy.compliance
 
-    @property
-    def years(self) -> tuple[int, int]:
-        """Years whose calendar the SQL carries: a few back for old open jobs, one ahead."""
-        return self.start.year - 3, self.end.year + 1
-
-    def local_date(self, column: Any) -> ColumnElement[date]:
-        return sqlexpr.local_date(
-            self.dialect, column, self.policy.calendar.timezone.key, self.years
-        )
+    def citywide(self) -> Scope:
+        """The same period for every department (the roll-up)."""
+        return replace(self, department_id=None)
 
 
 def make_scope(department_id: int | None, start: date, end: date, policy: Policy) -> Scope:
     """A report scope; the period's UTC bounds come from vendors.scorecards.period_bounds."""
     opens, closes = period_bounds(policy, start, end)
-    return Scope(department_id, start, end, opens, closes, policy, db.engine.dialect.name)
+    departments = tuple(db.session.scalars(select(Department.id).order_by(Department.id)))
+    dialect = db.engine.dialect.name
+    return Scope(department_id, start, end, opens, closes, policy, dialect, departments)
 
 
 def in_department(scope: Scope) -> ColumnElement[bool]:
+    """Jobs of the scope's department, or of every department when citywide.
+
+    Citywide lists the departments rather than leaving the condition out: every index on the
+    facts leads with department_id, and the list makes each department one range of it.
+    """
+    return of_department(scope, Job.department_id)
+
+
+def of_department(scope: Scope, column: Any) -> ColumnElement[bool]:
+    """A department_id fact (of jobs or deliveries) in the scope (see in_department)."""
+    if scope.department_id is None:
+        return column.in_(scope.departments)
+    return column == scope.department_id
+
+
+def submitted_in(scope: Scope) -> ColumnElement[bool]:
+    """Jobs of the requests submitted in the period."""
+    return Job.submitted_on.between(scope.start, scope.end)
+
+
+def request_in_department(scope: Scope) -> ColumnElement[bool]:
+    """Requests of the scope's department (the sections that count requests, not jobs)."""
     if scope.department_id is None:
         return true()
     return Request.department_id == scope.department_id
 
 
-def submitted_in(scope: Scope) -> ColumnElement[bool]:
-    """Requests submitted in the period."""
+def request_submitted_in(scope: Scope) -> ColumnElement[bool]:
+    """Requests submitted in the period (the same days as submitted_in, by the timestamp)."""
     return and_(Request.created_at >= scope.opens, Request.created_at < scope.closes)
 
 
-def completed_in(scope: Scope) -> ColumnElement[bool]:
-    """Jobs whose (last) completion falls in the period; a reopened job counts by its last."""
-    completed_at = sqlexpr.scanned(scope.dialect, Job.completed_at)
-    return and_(
-        Job.status == JobStatus.COMPLETED,
-        completed_at >= scope.opens,
-        completed_at < scope.closes,
-    )
+def completed_in(scope: Scope, completed_on: Any = Job.completed_on) -> ColumnElement[bool]:
+    """Jobs whose (last) completion falls in the period; a reopened job counts by its last.
+
+    completed_on is set only while the job's status is completed; the IS NOT NULL keeps the
+    condition true or false, never unknown, so its negation (late) counts open jobs too.
+    (`completed_on`: the column, or sqlexpr.scanned of it where it must only filter.)
+    """
+    return and_(completed_on.is_not(None), completed_on.between(scope.start, scope.end))
+
+
+def open_parts(scope: Scope) -> list[ColumnElement[bool]]:
+    """open_at_end() as two disjoint conditions, each one range of an index on closed_on:
+    still open (closed_on is NULL), and closed after the period's end. (The submission day
+    only filters: walking its index would visit every job submitted before the end.)"""
+    submitted = sqlexpr.scanned(scope.dialect, Job.submitted_on) <= scope.end
+    return [and_(Job.closed_on.is_(None), submitted), and_(Job.closed_on > scope.end, submitted)]
 
 
 def open_at_end(scope: Scope) -> ColumnElement[bool]:
     """Jobs submitted before the period ended and neither completed nor cancelled by then."""
-    return and_(
-        Request.created_at < scope.closes,
-        not_(and_(Job.status == JobStatus.COMPLETED, Job.completed_at < scope.closes)),
-        not_(and_(Job.status == JobStatus.CANCELLED, Job.cancelled_at < scope.closes)),
-    )
+    return or_(*open_parts(scope))
 
 
-def overdue_at_end(scope: Scope) -> ColumnElement[bool]:
-    """Open at the period's end with the due date already behind it."""
-    return and_(open_at_end(scope), Job.due_date < scope.end)
+def overdue_parts(scope: Scope) -> list[ColumnElement[bool]]:
+    """Open at the period's end with the due date already behind it (as open_parts)."""
+    return [and_(part, Job.due_date < scope.end) for part in open_parts(scope)]
+
+
+def measured_kind(scope: Scope) -> ColumnElement[bool]:
+    """Jobs of the kinds the policy holds to the on-time target (a filter: the kind is most
+    jobs, so no index should be walked by it)."""
+    kind = sqlexpr.scanned(scope.dialect, Job.kind)
+    return kind.in_([RequestKind(k) for k in scope.rules.measured_kinds])
+
+
+def measured_parts(scope: Scope) -> list[ColumnElement[bool]]:
+    """measured() as disjoint conditions, each read from one index: completed in the period;
+    and (when the policy says so) open past the due date at its end."""
+    parts = [and_(measured_kind(scope), completed_in(scope))]
+    if scope.rules.open_past_due_is_late:
+        parts += [and_(measured_kind(scope), part) for part in overdue_parts(scope)]
+    return parts
 
 
 def measured(scope: Scope) -> ColumnElement[bool]:
     """Jobs held to the on-time target: the policy's kinds, completed in the period, and
     (when the policy says so) those open past their due date at its end."""
-    kinds = [RequestKind(k) for k in scope.rules.measured_kinds]
-    counted = completed_in(scope)
-    if scope.rules.open_past_due_is_late:
-        counted = or_(counted, overdue_at_end(scope))
-    return and_(Request.kind.in_(kinds), counted)
+    return or_(*measured_parts(scope))
+
+
+def done_on_time() -> ColumnElement[bool]:
+    """A completed job finished on or before its due date (city-local day)."""
+    return Job.completed_on <= Job.due_date
 
 
 def on_time(scope: Scope) -> ColumnElement[bool]:
     """Completed in the period on or before the job's due date (city-local day)."""
-    return and_(completed_in(scope), scope.local_date(Job.completed_at) <= Job.due_date)
+    return and_(completed_in(scope), done_on_time())
 
 
-def turnaround_pairs(scope: Scope, key: Any, where: list[ColumnElement[bool]]) -> Select[Any]:
-    """(key, submitted day, completed day, jobs): completed jobs grouped by their local days.
+def turnaround(scope: Scope) -> Any:
+    """A completed job's turnaround as the policy measures it: business days as recorded at
+    completion, or calendar days between the two stored days."""
+    if scope.rules.turnaround_days == "calendar":
+        return sqlexpr.epoch_days(scope.dialect, Job.completed_on) - sqlexpr.epoch_days(
+            scope.dialect, Job.submitted_on
+        )
+    return Job.turnaround_business_days
 
-    The grouped pairs are few (days x days, not jobs); figures.py turns each pair into
-    business days with the policy calendar once, instead of per job.
+
+def completion_groups(scope: Scope) -> Select[Any] | CompoundSelect:
+    """One pass over the jobs completed in the period and the open ones held to the target.
+
+    Rows: (department_id, language, vendor_id, kind, done, days, jobs, on_time, minutes, cost).
+    done 1: completed in the period (every kind, for cost), with days its turnaround and
+    on_time how many met the due date; done 0: measured kinds open past the due date at the
+    end (when the policy counts them late). Completions are read department by department in
+    the order of an index that leads with the grouping, so SQLite groups without sorting; the
+    period only filters (the `+` of sqlexpr.scanned keeps the period's own index out of it).
     """
-    submitted = scope.local_date(Request.created_at).label("submitted")
-    completed = scope.local_date(Job.completed_at).label("completed")
-    return (
-        select(key.label("k"), submitted, completed, func.count(Job.id))
-        .select_from(Job)
-        .join(Request, Request.id == Job.request_id)
-        .where(*where)
-        .group_by(key, "submitted", "completed")
+    keys = (Job.department_id, Job.kind, Job.language, Job.vendor_id)
+    days = turnaround(scope)
+    done = (
+        select(
+            *keys,
+            literal(1).label("done"),
+            days.label("days"),
+            func.count(Job.id).label("jobs"),
+            func.sum(case((done_on_time(), 1), else_=0)).label("on_time"),
+            func.coalesce(func.sum(Job.minutes_billed), 0).label("minutes"),
+            func.sum(Job.cost).label("cost"),
+        )
+        .where(
+            in_department(scope),
+            completed_in(scope, sqlexpr.scanned(scope.dialect, Job.completed_on)),
+        )
+        .group_by(*keys, days)
     )
-
-
-def completion_groups(scope: Scope, ordinals: dict[date, int] | None) -> Select[Any]:
-    """One pass over the jobs held to the on-time target and those completed in the period.
-
-    Rows: (department, language, vendor, measured, state, days, jobs, minutes, cost).
-    measured: 1 for a job the on-time figures count (measured()); state 2: on time,
-    1: completed in the period but late, 0: neither (counted late while still open);
-    days: the turnaround of a measured job completed in the period, from the business-day
-    `ordinals` of its local submission and completion days (calendar days when None).
-    """
-    submitted = scope.local_date(Request.created_at)
-    completed = scope.local_date(Job.completed_at)
-    done = completed_in(scope)
-    held = measured(scope)
-    stmt = select().select_from(Job).join(Request, Request.id == Job.request_id)
-    days: ColumnElement[Any]
-    if ordinals is None:
-        days = sqlexpr.epoch_days(scope.dialect, completed) - sqlexpr.epoch_days(
-            scope.dialect, submitted
+    parts = [done]
+    for part in measured_parts(scope)[1:]:  # the open past due, if counted: nothing billed
+        parts.append(
+            select(
+                *keys,
+                literal(0),
+                null(),
+                func.count(Job.id),
+                literal(0),
+                literal(0),
+                null(),
+            )
+            .where(in_department(scope), part)
+            # The kind as an expression: grouped in index order, the completions' index would
+            # be walked whole instead of the open jobs' range of closed_on.
+            .group_by(Job.department_id, sqlexpr.scanned(scope.dialect, Job.kind), *keys[2:])
         )
-    else:
-        calendar = (
-            values(column("day", Date), column("ord", Integer), name="business_days")
-            .data(sorted(ordinals.items()))
-            .cte("business_days")
-        )
-        sub, comp = calendar.alias("sub_day"), calendar.alias("comp_day")
-        stmt = stmt.outerjoin(sub, and_(done, sub.c.day == submitted)).outerjoin(
-            comp, and_(done, comp.c.day == completed)
-        )
-        days = comp.c.ord - sub.c.ord
-    flag = case((held, 1), else_=0).label("measured")
-    state = case((on_time(scope), 2), (done, 1), else_=0).label("state")
-    turnaround = case((and_(held, done), days)).label("days")
-    return (
-        stmt.add_columns(
-            Request.department_id,
-            Job.language,
-            Job.vendor_id,
-            flag,
-            state,
-            turnaround,
-            func.count(Job.id),
-            func.coalesce(func.sum(Job.minutes_billed), 0),
-            func.sum(Job.cost),
-        )
-        .where(in_department(scope), or_(held, done))
-        # Expressions first: no index gives this order, so none is walked for it.
-        .group_by("measured", "state", "days", Request.department_id, Job.language, Job.vendor_id)
-    )
+    return union_all(*parts)
 
 
 def age_days(scope: Scope) -> ColumnElement[int]:
     """Calendar days from submission to the period's last day."""
     end = (scope.end - sqlexpr.EPOCH).days
-    return end - sqlexpr.epoch_days(scope.dialect, scope.local_date(Request.created_at))
+    return end - sqlexpr.epoch_days(scope.dialect, Job.submitted_on)
 
 
 def accepted_delivery() -> ColumnElement[bool]:
-    return exists().where(Delivery.job_id == Job.id, Delivery.outcome == ReviewOutcome.ACCEPTED)
+    """The job has a delivery the department accepted (read from an index on deliveries)."""
+    accepted = and_(Delivery.job_id == Job.id, Delivery.outcome == ReviewOutcome.ACCEPTED)
+    return select(Delivery.id).where(accepted).exists()
 
 
 def vital_requests(scope: Scope) -> ColumnElement[bool]:
@@ -220,7 +255,7 @@ def vital_requests(scope: Scope) -> ColumnElement[bool]:
         Request.vital.is_(True),
         Request.kind == RequestKind.TRANSLATION,
         Request.status != RequestStatus.CANCELLED,
-        submitted_in(scope),
+        request_submitted_in(scope),
     )
 
 
@@ -229,9 +264,12 @@ def vital_done(scope: Scope) -> ColumnElement[bool]:
 
     A machine draft alone never counts: drafts are not deliveries.
     """
-    return and_(
-        Job.status == JobStatus.COMPLETED, Job.completed_at < scope.closes, accepted_delivery()
-    )
+    return and_(done_by_end(scope, Job), accepted_delivery())
+
+
+def done_by_end(scope: Scope, job: Any) -> ColumnElement[bool]:
+    """A job (the model or an alias of it) completed by the period's end."""
+    return and_(job.status == JobStatus.COMPLETED, job.completed_on <= scope.end)
 
 
 def vital_state(scope: Scope) -> ColumnElement[int]:
@@ -240,7 +278,7 @@ def vital_state(scope: Scope) -> ColumnElement[int]:
 
 
 def interpretation_jobs(scope: Scope) -> ColumnElement[bool]:
-    return and_(Request.kind == RequestKind.INTERPRETATION, submitted_in(scope))
+    return and_(Job.kind == RequestKind.INTERPRETATION, submitted_in(scope))
 
 
 def filled() -> ColumnElement[bool]:
@@ -248,22 +286,20 @@ def filled() -> ColumnElement[bool]:
     return exists().where(Offer.job_id == Job.id, Offer.status == OfferStatus.ACCEPTED)
 
 
-def first_acceptance() -> Any:
-    """Per job, when a vendor first accepted an offer (a subquery to join)."""
-    return (
-        select(Offer.job_id, func.min(Offer.responded_at).label("accepted_at"))
-        .where(Offer.status == OfferStatus.ACCEPTED)
-        .group_by(Offer.job_id)
-        .subquery()
-    )
-
-
 def reviewed_in(scope: Scope) -> ColumnElement[bool]:
     """Deliveries reviewed (accepted or returned) in the period."""
     return and_(
-        Delivery.outcome != ReviewOutcome.PENDING,
         Delivery.reviewed_at >= scope.opens,
         Delivery.reviewed_at < scope.closes,
+        Delivery.outcome != ReviewOutcome.PENDING,
+    )
+
+
+def reviewed_jobs(scope: Scope) -> Select[Any]:
+    """Ids of the scope's jobs with a delivery reviewed in the period (from the deliveries'
+    own department fact: one index range, not a look-up per job of the department)."""
+    return select(Delivery.job_id).where(
+        of_department(scope, Delivery.department_id), reviewed_in(scope)
     )
 
 
@@ -330,7 +366,7 @@ def drill_jobs(scope: Scope, drill: Drill) -> Select[Any]:
         "open": [open_at_end(scope)],
         "interpretation": [interpretation_jobs(scope)],
         "method": [interpretation_jobs(scope)],
-        "glossary": [exists().where(Delivery.job_id == Job.id, reviewed_in(scope))],
+        "glossary": [Job.id.in_(reviewed_jobs(scope))],
         "cost": [completed_in(scope)],
     }
     state_conds: dict[str, ColumnElement[bool]] = {
@@ -364,14 +400,13 @@ def drill_jobs(scope: Scope, drill: Drill) -> Select[Any]:
 
 def drill_vital(scope: Scope, drill: Drill) -> Select[Any]:
     """The vital requests behind a coverage figure (one language, one state, or all)."""
-    conds = [in_department(scope), vital_requests(scope), *_common_filters(drill)]
+    conds = [request_in_department(scope), vital_requests(scope), *_common_filters(drill)]
     if drill.language:
         lang_job = aliased(Job)
         done = exists().where(
             lang_job.request_id == Request.id,
             lang_job.language == drill.language,
-            lang_job.status == JobStatus.COMPLETED,
-            lang_job.completed_at < scope.closes,
+            done_by_end(scope, lang_job),
             exists().where(
                 Delivery.job_id == lang_job.id, Delivery.outcome == ReviewOutcome.ACCEPTED
             ),
@@ -444,18 +479,14 @@ def export_rows(scope: Scope) -> Select[Any]:
         .join(Request, Request.id == Job.request_id)
         .join(Department, Department.id == Request.department_id)
         .outerjoin(Vendor, Vendor.id == Job.vendor_id)
-        .where(in_department(scope), submitted_in(scope))
+        .where(request_in_department(scope), request_submitted_in(scope))
         .order_by(Request.id, Job.id)
     )
 
 
 def count_export_rows(scope: Scope) -> int:
-    """How many rows export_rows() yields (for a progress bar)."""
-    stmt = (
-        select(func.count(Job.id))
-        .join(Request, Request.id == Job.request_id)
-        .where(in_department(scope), submitted_in(scope))
-    )
+    """How many rows export_rows() yields (for a progress bar), from the jobs' own facts."""
+    stmt = select(func.count(Job.id)).where(in_department(scope), submitted_in(scope))
     return int(db.session.scalar(stmt) or 0)
 
 

@@ -2,7 +2,8 @@
 
 Dates are the city's local days: PostgreSQL converts with its time-zone database; SQLite has
 none, so its expression carries the zone's UTC offsets for the years a report can touch, taken
-from zoneinfo. Business days are counted in Python per grouped pair of days (figures.py).
+from zoneinfo. The report itself reads the days stored on each job (app/requests/facts.py);
+local_date fills them for existing rows (the 8d0ffee00002 migration).
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def _same_day_shifts(offsets: set[int]) -> list[tuple[int, int, int]]:
     return sorted(spans, key=lambda s: s[0] - s[1])  # the widest first
 
 
-def epoch_days(dialect: str, day: ColumnElement[date]) -> ColumnElement[int]:
+def epoch_days(dialect: str, day: Any) -> ColumnElement[int]:
     """Days since 1970-01-01 of a date expression."""
     if dialect == "postgresql":
         return type_coerce(day - cast(literal(EPOCH.isoformat()), Date), Integer)
@@ -114,9 +115,10 @@ def minutes_between(dialect: str, start: Any, end: Any) -> ColumnElement[int]:
 
 
 def scanned(dialect: str, column: Any) -> ColumnElement[Any]:
-    """The column where SQLite should not walk the column's own index (for a condition or
-    a grouping): a period's completions, or a language's jobs, are most of the jobs, and the
-    index visits them in random order; reading them by requests does not.
+    """The column where SQLite should not walk an index by it (for a condition or a
+    grouping): the condition only filters rows another index range already reads (a period
+    read in an index's grouping order, jobs open at a period's end, a request's languages),
+    and walking by it would visit far more entries, or in random order.
     (SQLite's unary `+`; other databases plan for themselves.)
     """
     if dialect != "sqlite":

@@ -14,6 +14,7 @@ from app.languages import display_name
 from app.reports import queries as q
 from app.reports import sqlexpr
 from app.reports.figures import (
+    Completions,
     count_if,
     grouped_percentile,
     pct,
@@ -137,15 +138,14 @@ def _method_table(scope: q.Scope) -> Table:
 
 def glossary_table(scope: q.Scope) -> Table:
     """Glossary-check pass rate of the deliveries reviewed in the period."""
-    # Not in the order of the index on jobs' language: that walks every job in random order.
-    language = sqlexpr.scanned(scope.dialect, Job.language)
     stmt = (
-        select(language, func.count(Delivery.id), count_if(Delivery.glossary_passed.is_(True)))
-        .select_from(Delivery)
-        .join(Job, Job.id == Delivery.job_id)
-        .join(Request, Request.id == Job.request_id)
-        .where(q.in_department(scope), q.reviewed_in(scope))
-        .group_by(language)
+        select(
+            Delivery.language,
+            func.count(Delivery.id),
+            count_if(Delivery.glossary_passed.is_(True)),
+        )
+        .where(q.of_department(scope, Delivery.department_id), q.reviewed_in(scope))
+        .group_by(Delivery.language)
     )
     table = Table(
         "glossary",
@@ -173,16 +173,16 @@ def _glossary_row(label: str, filters: dict[str, str], n: int, passed: int) -> l
     ]
 
 
-def cost_table(scope: q.Scope, groups: list[Any]) -> Table:
+def cost_table(scope: q.Scope, groups: list[Completions]) -> Table:
     """Cost of the jobs completed in the period, by language and vendor (completion_groups)."""
     sums: dict[tuple[str, int | None], list[Any]] = {}
     for row in groups:
-        if not row.state:  # not completed in the period
+        if not row.done:  # not completed in the period
             continue
         tally = sums.setdefault((row.language, row.vendor_id), [0, 0, Decimal(0)])
-        tally[0] += row[6]
-        tally[1] += int(row[7] or 0)
-        tally[2] += row[8] or Decimal(0)
+        tally[0] += row.jobs
+        tally[1] += row.minutes
+        tally[2] += row.cost or Decimal(0)
     names = vendor_names()
     table = Table(
         "cost",

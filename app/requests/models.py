@@ -89,8 +89,14 @@ class Request(db.Model):  # type: ignore[name-defined]
     """What a department asked for: a translation of one document, or an interpreter."""
 
     __tablename__ = "requests"
-    # Compliance reports select a department's requests by submission time.
-    __table_args__ = (Index("ix_requests_department_id_created_at", "department_id", "created_at"),)
+    # Compliance reports select a department's requests by submission time, and the vital
+    # documents (a few percent of the requests) from their own index.
+    __table_args__ = (
+        Index("ix_requests_department_id_created_at", "department_id", "created_at"),
+        Index(
+            "ix_requests_vital_created_at", "vital", "created_at", "department_id", "kind", "status"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True, nullable=True)
@@ -138,9 +144,57 @@ class Job(db.Model):  # type: ignore[name-defined]
     """The work for one target language of a request."""
 
     __tablename__ = "jobs"
+    # The compliance report's figures, each read from one index range per department
+    # (queries.py; citywide figures list every department, so each index leads with it).
+    __table_args__ = (
+        # a department's completions grouped for on time, turnaround and cost: read in this
+        # order, the groups need no sort (the period filters; see queries.completion_groups)
+        Index(
+            "ix_jobs_department_id_kind_language",
+            "department_id",
+            "kind",
+            "language",
+            "vendor_id",
+            "turnaround_business_days",
+            "completed_on",
+            "due_date",
+            "minutes_billed",
+            "cost",
+        ),
+        # every department's completions in a period (the citywide roll-up's on-time rate)
+        Index(
+            "ix_jobs_department_id_completed_on",
+            "department_id",
+            "completed_on",
+            "kind",
+            "due_date",
+        ),
+        # a request's jobs by language (vital coverage reads them from the index alone)
+        Index("ix_jobs_request_id_language", "request_id", "language", "status", "completed_on"),
+        # a department's jobs open at a period's end (closed_on NULL or after it)
+        Index(
+            "ix_jobs_department_id_closed_on",
+            "department_id",
+            "closed_on",
+            "submitted_on",
+            "due_date",
+            "kind",
+            "language",
+            "vendor_id",
+        ),
+        # a department's jobs by submission day (requests by language, kind and channel)
+        Index(
+            "ix_jobs_department_id_submitted_on",
+            "department_id",
+            "submitted_on",
+            "kind",
+            "channel",
+            "language",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
     language: Mapped[str] = mapped_column(String(10), index=True)
     status: Mapped[JobStatus] = mapped_column(value_enum(JobStatus), index=True)
     due_date: Mapped[date] = mapped_column(Date)
@@ -168,6 +222,17 @@ class Job(db.Model):  # type: ignore[name-defined]
         UTCDateTime, nullable=True, index=True
     )  # compliance reports select jobs completed in a period
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Report facts (app/requests/facts.py keeps them exact at every flush): copies of the
+    # request's department, kind and channel, and the city-local days the compliance report
+    # counts by, so its figures read indexes instead of joining requests and converting times.
+    department_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kind: Mapped[RequestKind | None] = mapped_column(value_enum(RequestKind), nullable=True)
+    channel: Mapped[Channel | None] = mapped_column(value_enum(Channel), nullable=True)
+    submitted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    completed_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # only if completed
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # completed or cancelled
+    # Business days from submitted_on to completed_on, by the calendar in force at completion.
+    turnaround_business_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     request: Mapped[Request] = relationship(back_populates="jobs")
     vendor: Mapped[Vendor | None] = relationship()

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, bindparam, false, insert, select, update
 from sqlalchemy.orm import selectinload
 
-from app.audit import AuditEvent, record_event
+from app.audit import AuditEvent, insert_events, record_event, utcnow
 from app.auth.actor import Actor
 from app.extensions import db
 from app.policy import get_policy
 from app.requests import documents
+from app.requests.facts import local_day
 from app.requests.models import (
     Channel,
     Document,
@@ -52,62 +53,133 @@ class RequestFilters:
     department_id: int | None = None
 
 
-def _format_number(req: Request) -> str:
-    return f"LA-{req.created_at.year}-{req.id:06d}"
+def request_number(created_at: datetime, request_id: int) -> str:
+    """A request's reference, as residents and staff quote it: LA-2026-000123."""
+    return f"LA-{created_at.year}-{request_id:06d}"
+
+
+def request_values(
+    actor: Actor, channel: Channel, kind: RequestKind, title: str, notes: str
+) -> dict[str, Any]:
+    """The columns every new request starts with, for the submitting actor."""
+    if actor.department_id is None:
+        raise NotAllowed("only a department's staff or API token can submit requests")
+    return {
+        "kind": kind,
+        "channel": channel,
+        "status": RequestStatus.SUBMITTED,
+        "department_id": actor.department_id,
+        "requester_id": actor.user_id,
+        "api_token_id": actor.api_token_id,
+        "title": title.strip(),
+        "notes": notes.strip(),
+        "policy_version": get_policy().version,
+    }
 
 
 def new_request(
     actor: Actor, channel: Channel, kind: RequestKind, title: str, notes: str
 ) -> Request:
-    if actor.department_id is None:
-        raise NotAllowed("only a department's staff or API token can submit requests")
-    return Request(
-        kind=kind,
-        channel=channel,
-        status=RequestStatus.SUBMITTED,
-        department_id=actor.department_id,
-        requester_id=actor.user_id,
-        api_token_id=actor.api_token_id,
-        title=title.strip(),
-        notes=notes.strip(),
-        policy_version=get_policy().version,
-    )
+    return Request(**request_values(actor, channel, kind, title, notes))
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """A job of a new request as its audit event records it."""
+
+    id: int
+    language: str
+    status: JobStatus
+    due_date: date
+
+
+def submission_events(
+    request_id: int, number: str, values: dict[str, Any], jobs: list[NewJob]
+) -> list[dict[str, Any]]:
+    """The audit events of a new request (record_event's keywords): the request, each job."""
+    events: list[dict[str, Any]] = [
+        {
+            "action": "request.submitted",
+            "entity_type": "request",
+            "entity_id": request_id,
+            "request_id": request_id,
+            "after": {
+                "number": number,
+                "kind": values["kind"].value,
+                "channel": values["channel"].value,
+                "languages": [j.language for j in jobs],
+                "vital": bool(values.get("vital")),
+            },
+        }
+    ]
+    for job in jobs:
+        events.append(
+            {
+                "action": "job.created",
+                "entity_type": "job",
+                "entity_id": job.id,
+                "request_id": request_id,
+                "after": {
+                    "language": job.language,
+                    "status": job.status.value,
+                    "due_date": job.due_date.isoformat(),
+                },
+            }
+        )
+    return events
 
 
 def record_submission(req: Request, actor: Actor) -> None:
     """Number the request and write its audit events (after the flush gave ids)."""
     db.session.flush()
-    req.number = _format_number(req)
-    after: dict[str, Any] = {
-        "number": req.number,
-        "kind": req.kind.value,
-        "channel": req.channel.value,
-        "languages": [j.language for j in req.jobs],
-        "vital": req.vital,
+    req.number = request_number(req.created_at, req.id)
+    jobs = [NewJob(j.id, j.language, j.status, j.due_date) for j in req.jobs]
+    values = {"kind": req.kind, "channel": req.channel, "vital": req.vital}
+    for event in submission_events(req.id, req.number, values, jobs):
+        record_event(db.session, actor=actor, **event)
+
+
+#: Written once: Core statements are compiled once and cached (no unit of work per call).
+_INSERT_REQUEST = insert(Request.__table__).returning(Request.__table__.c.id)
+_NUMBER_REQUEST = (
+    update(Request.__table__)
+    .where(Request.__table__.c.id == bindparam("request_id"))
+    .values(number=bindparam("number"))
+)
+_INSERT_JOBS = insert(Job.__table__).returning(Job.__table__.c.id, sort_by_parameter_order=True)
+
+
+def insert_submission(
+    actor: Actor, values: dict[str, Any], jobs: list[dict[str, Any]]
+) -> tuple[int, str]:
+    """Insert a new request, its jobs and its audit events in four statements; (id, number).
+
+    The same rows as new_request() + record_submission() make, without building ORM objects
+    and their unit of work: for the SMS webhook, whose transaction holds SQLite's single write
+    lock while it runs. The caller's transaction commits them.
+    """
+    now = utcnow()
+    row = {**values, "created_at": now, "updated_at": now}
+    request_id = int(db.session.execute(_INSERT_REQUEST, row).scalar_one())
+    number = request_number(now, request_id)
+    db.session.execute(_NUMBER_REQUEST, {"request_id": request_id, "number": number})
+    # The report facts (app.requests.facts) a new job starts with, so no fix-up is needed later.
+    facts = {
+        "department_id": values["department_id"],
+        "kind": values["kind"],
+        "channel": values["channel"],
+        "submitted_on": local_day(now, get_policy().calendar.timezone),
     }
-    record_event(
-        db.session,
-        actor=actor,
-        action="request.submitted",
-        entity_type="request",
-        entity_id=req.id,
-        request_id=req.id,
-        after=after,
-    )
-    for job in req.jobs:
-        record_event(
-            db.session,
-            actor=actor,
-            action="job.created",
-            entity_type="job",
-            entity_id=job.id,
-            request_id=req.id,
-            after={
-                "language": job.language,
-                "status": job.status.value,
-                "due_date": job.due_date.isoformat(),
-            },
-        )
+    job_rows = [
+        {**j, **facts, "request_id": request_id, "created_at": now, "updated_at": now} for j in jobs
+    ]
+    ids = db.session.execute(_INSERT_JOBS, job_rows).scalars().all()
+    new_jobs = [
+        NewJob(int(i), j["language"], j["status"], j["due_date"])
+        for i, j in zip(ids, jobs, strict=True)
+    ]
+    insert_events(db.session, actor, submission_events(request_id, number, values, new_jobs))
+    return request_id, number
 
 
 def enqueue_submitted(request_id: int) -> None:

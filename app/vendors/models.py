@@ -7,7 +7,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import utcnow
@@ -109,6 +119,8 @@ class Offer(db.Model):  # type: ignore[name-defined]
     """A job offered to a vendor: pending until accepted, declined, expired or withdrawn."""
 
     __tablename__ = "offers"
+    # The compliance report's interpretation figures: a job's accepted offer, from the index.
+    __table_args__ = (Index("ix_offers_job_id_status", "job_id", "status", "responded_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), index=True)
@@ -129,7 +141,20 @@ class Delivery(db.Model):  # type: ignore[name-defined]
     """A vendor's delivered translation of a job, its glossary check, and the review."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("job_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("job_id", "number"),
+        # the compliance report's glossary check: a department's deliveries reviewed in a period
+        Index(
+            "ix_deliveries_department_id_reviewed_at",
+            "department_id",
+            "reviewed_at",
+            "outcome",
+            "glossary_passed",
+            "language",
+        ),
+        # vital coverage: whether a job has an accepted delivery, from the index alone
+        Index("ix_deliveries_job_id_outcome", "job_id", "outcome"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), index=True)
@@ -149,6 +174,9 @@ class Delivery(db.Model):  # type: ignore[name-defined]
     review_comment: Mapped[str] = mapped_column(Text, default="")
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Report facts: the job's department and language (app/requests/facts.py sets them).
+    department_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
     job: Mapped[Job] = relationship()
     vendor: Mapped[Vendor] = relationship()

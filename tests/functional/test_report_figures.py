@@ -169,3 +169,36 @@ def test_report_states_policy_version_and_definitions(report: Report) -> None:
     about = dict(report.about)
     assert about["Policy version"] == get_policy().version
     assert "business days" in about["Turnaround"]
+
+
+def test_calendar_days_and_open_jobs_not_counted_late(ctx: None, city: dict[str, Any]) -> None:
+    """The policy's other settings: calendar days (from the two recorded local days), and
+    open jobs past due left out of the on-time figures."""
+    from dataclasses import replace
+
+    from app.auth.models import Department
+    from app.extensions import db
+
+    h.seed(city)
+    policy = get_policy()
+    rules = replace(policy.compliance, turnaround_days="calendar", open_past_due_is_late=False)
+    scope = make_scope(city["housing"], h.START, h.END, replace(policy, compliance=rules))
+    report = build_report(scope, db.session.get(Department, city["housing"]))
+    table = report.section("ontime_language")
+    for code in {j.language for j in h.dept_jobs() if h.measured(j)}:
+        done = [
+            j
+            for j in h.dept_jobs()
+            if h.measured(j) and j.language == code and j.status == "completed"
+        ]
+        done = [j for j in done if h.in_period(j.completed)]
+        days = [float((h.local_day(j.completed) - h.local_day(j.submitted)).days) for j in done]
+        if not done:
+            assert display_name(code) not in {r[0].text for r in table.rows}
+            continue
+        r = h.row(table, display_name(code))
+        assert r[1].value == len(done)  # open past due no longer counted
+        assert r[2].value == sum(h.on_time(j) for j in done)
+        assert r[7].value == h.nearest_rank(days, 50)
+        assert r[8].value == h.nearest_rank(days, 90)
+    assert "calendar days" in dict(report.about)["Turnaround"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, create_engine, literal, literal_column, select, text, type_coerce
@@ -20,12 +19,15 @@ POLICY = load_policy("app/policy.toml")
 YEARS = (2024, 2027)
 
 
-def test_day_counter_matches_the_policy_calendar() -> None:
-    from app.reports.figures import day_counter
+def test_business_ordinals_match_the_policy_calendar() -> None:
+    from app.requests.facts import business_ordinals
 
-    scope = SimpleNamespace(policy=POLICY, rules=POLICY.compliance)
     days = [date(2025, 1, 1) + timedelta(days=i) for i in range(0, 700, 3)]
-    count = day_counter(scope, days)  # type: ignore[arg-type]
+    ordinal = business_ordinals(POLICY.calendar, days[0], days[-1])
+
+    def count(a: date, b: date) -> int:
+        return ordinal[b] - ordinal[a]
+
     for a, b in zip(days, days[5:], strict=False):
         assert count(a, b) == POLICY.calendar.business_days_between(a, b), (a, b)
     assert count(date(2026, 3, 30), date(2026, 4, 3)) == 3  # Good Friday is no business day

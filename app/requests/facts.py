@@ -1,0 +1,178 @@
+"""Per-job report facts, derived from the job and its request at every flush.
+
+The compliance report counts jobs by their department, kind and channel (the request's, which
+never change), by city-local days (submitted, completed, closed) and by turnaround in business
+days. Storing these on the job lets the report read one index range per figure instead of
+joining requests and converting every timestamp in SQL. One session listener derives them from
+the job's own state whoever changed it (the state machine in states.py, the services that create
+jobs, a test or a script), so they cannot drift from status, completed_at and cancelled_at;
+jobs inserted with a Core INSERT (no unit of work) get theirs before the transaction commits.
+A delivery copies its job's department and language the same way.
+
+Turnaround is counted once, when the job completes, by the policy calendar then in force; like
+the job's cost, it is not recounted when the calendar changes later.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
+from flask import Flask
+from sqlalchemy import Connection, Engine, Insert, event, inspect, select
+from sqlalchemy.orm import Session, joinedload
+
+from app.audit import utcnow
+from app.policy import BusinessCalendar, Policy, get_policy
+from app.requests.models import Job, JobStatus, Request
+from app.vendors.models import Delivery
+
+#: Request attributes a job copies or counts from.
+REQUEST_FACTS = ("department_id", "kind", "channel", "created_at")
+#: The facts on jobs, as columns.
+JOB_FACTS = (
+    "department_id",
+    "kind",
+    "channel",
+    "submitted_on",
+    "completed_on",
+    "closed_on",
+    "turnaround_business_days",
+)
+#: Set on a connection's info when it inserted jobs outside the unit of work.
+_INSERTED = "report_facts_jobs_inserted"
+
+
+def local_day(moment: datetime | None, zone: ZoneInfo) -> date | None:
+    """The city-local day of a UTC instant (a naive one is taken as UTC, as stored)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).date()
+
+
+def business_ordinals(calendar: BusinessCalendar, first: date, last: date) -> dict[date, int]:
+    """Per day from `first` to `last`, the business days after `first` up to it.
+
+    The difference of two days' ordinals is BusinessCalendar.business_days_between of them,
+    with each year's holidays looked up once: for filling many jobs at a time.
+    """
+    years: dict[int, Any] = {}
+    ordinal, running, day = {}, 0, first
+    while day <= last:
+        if day != first and day.weekday() < 5 and day not in calendar.city_holidays:
+            if day.year not in years:
+                years[day.year] = holidays.country_holidays(
+                    calendar.country, subdiv=calendar.subdivision, years=day.year
+                )
+            running += day not in years[day.year]
+        ordinal[day] = running
+        day += timedelta(days=1)
+    return ordinal
+
+
+def closed_at(job: Job) -> datetime | None:
+    """When the job left the open states, by its current status (a reopened job is open)."""
+    if job.status == JobStatus.COMPLETED:
+        return job.completed_at
+    if job.status == JobStatus.CANCELLED:
+        return job.cancelled_at
+    return None
+
+
+def refresh_job_facts(job: Job, req: Request, policy: Policy) -> None:
+    """Set the job's report facts from its state and its request's."""
+    zone = policy.calendar.timezone
+    job.department_id = req.department_id
+    job.kind = req.kind
+    job.channel = req.channel
+    job.submitted_on = local_day(req.created_at, zone)
+    completed = local_day(job.completed_at, zone) if job.status == JobStatus.COMPLETED else None
+    if completed is None:
+        job.turnaround_business_days = None
+    elif completed != job.completed_on or job.turnaround_business_days is None:
+        assert job.submitted_on is not None
+        job.turnaround_business_days = policy.calendar.business_days_between(
+            job.submitted_on, completed
+        )
+    job.completed_on = completed
+    job.closed_on = local_day(closed_at(job), zone)
+
+
+def _changed(obj: Any, names: tuple[str, ...]) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    """Bring the facts of every new or changed job (or changed request's jobs), and of every
+    new delivery, up to date."""
+    pending = [*session.new, *session.dirty]
+    jobs: dict[int, Job] = {}
+    for obj in pending:
+        if isinstance(obj, Request):
+            if obj.created_at is None:
+                obj.created_at = utcnow()  # the column's default, taken now so jobs can count by it
+            if obj in session.dirty and _changed(obj, REQUEST_FACTS):
+                jobs.update((id(j), j) for j in obj.jobs)
+        elif isinstance(obj, Job):
+            jobs[id(obj)] = obj
+    deliveries = [d for d in session.new if isinstance(d, Delivery)]
+    with session.no_autoflush:
+        if jobs:
+            policy = get_policy()
+            for job in jobs.values():
+                req = job.request
+                if req is None and job.request_id is not None:
+                    req = session.get(Request, job.request_id)
+                if req is not None:
+                    refresh_job_facts(job, req, policy)
+        for delivery in deliveries:  # after the jobs: a delivery copies its job's facts
+            owner = delivery.job or session.get(Job, delivery.job_id)
+            if owner is not None:
+                delivery.department_id, delivery.language = owner.department_id, owner.language
+
+
+def _note_job_inserts(
+    conn: Connection, clause: Any, multiparams: Any, params: Any, execution_options: Any
+) -> None:
+    """Mark a connection that inserted jobs without their facts (no department given).
+
+    The unit of work's inserts carry them (the flush listener set them), and so do
+    requests.services.insert_submission's, which the SMS webhook runs inside its write lock:
+    neither needs the look-up before the commit.
+    """
+    if isinstance(clause, Insert) and clause.table is Job.__table__:
+        rows = multiparams or [params or {}]
+        if any(not isinstance(row, dict) or row.get("department_id") is None for row in rows):
+            conn.info[_INSERTED] = True
+
+
+def _fill_inserted_jobs(session: Session) -> None:
+    """Before a commit: facts for jobs a Core INSERT made (requests.services.insert_submission).
+
+    They are the only jobs without a department; the index on department_id finds them.
+    """
+    conn = session.connection()
+    if not conn.info.pop(_INSERTED, False):
+        return
+    stmt = select(Job).where(Job.department_id.is_(None)).options(joinedload(Job.request))
+    found = session.scalars(stmt).all()
+    if found:
+        policy = get_policy()
+        for job in found:
+            refresh_job_facts(job, job.request, policy)
+
+
+def init_facts(app: Flask) -> None:
+    """Listen to every session and engine (once per process, whatever the number of apps)."""
+    for target, name, listener in (
+        (Session, "before_flush", _before_flush),
+        (Session, "before_commit", _fill_inserted_jobs),
+        (Engine, "before_execute", _note_job_inserts),
+    ):
+        if not event.contains(target, name, listener):
+            event.listen(target, name, listener)
