@@ -351,7 +351,8 @@ def main() -> int:
             start_new_session=True,
         )  # fmt: skip
         web = subprocess.Popen(  # noqa: S603
-            [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
+            [str(BIN / "gunicorn"), "--config", "python:app.serving",
+             "--bind", f"127.0.0.1:{port}", "--workers", "2",
              "--threads", "4", "--access-logfile", "-", "app:create_app()"],
             cwd=ROOT, env=env, stdout=web_out, stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -9,14 +9,53 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from app.policy import get_policy
+from app.requests.models import LanguageMethod
 from app.sms import replies
 from app.sms.language import MENU_CODES, as_number, identify_language, language_keyword
-from app.sms.models import SmsConversation, Step
+from app.sms.models import Step
 
 #: A conversation left half-way this long starts again from the service question.
 STALE_AFTER = timedelta(hours=24)
+
+
+@dataclass
+class ConversationState:
+    """A conversation's row as one text reads and changes it; the service writes it back.
+
+    A plain object, not the ORM's SmsConversation: the webhook reads it with its upsert and
+    writes what changed in one statement, while its transaction holds the database's write lock.
+    """
+
+    id: int
+    step: Step
+    language: str | None = None
+    language_method: LanguageMethod | None = None
+    department_slug: str | None = None
+    callback_day: date | None = None
+    opted_out: bool = False
+    opted_out_at: datetime | None = None
+    latest_request_id: int | None = None
+    window_count: int = 0
+    updated_at: datetime | None = None
+
+    def changeable(self) -> dict[str, Any]:
+        """The columns a text may change (the upsert counts the rate-limit window itself)."""
+        return {name: getattr(self, name) for name in CHANGEABLE}
+
+
+CHANGEABLE = (
+    "step",
+    "language",
+    "language_method",
+    "department_slug",
+    "callback_day",
+    "opted_out",
+    "opted_out_at",
+    "latest_request_id",
+)
 
 
 @dataclass(frozen=True)
@@ -41,13 +80,13 @@ def _choice(text: str, count: int) -> int | None:
     return number if number is not None and 1 <= number <= count else None
 
 
-def _asked_on(conv: SmsConversation, now: datetime) -> date:
+def _asked_on(conv: ConversationState, now: datetime) -> date:
     """The city-local date the current question was asked (when the step last changed)."""
     tz = get_policy().calendar.timezone
     return (conv.updated_at or now).astimezone(tz).date()
 
 
-def question(conv: SmsConversation, now: datetime) -> str:
+def question(conv: ConversationState, now: datetime) -> str:
     """The question for the conversation's current step, asked again."""
     code = conv.language
     if code is None or conv.step == Step.LANGUAGE:
@@ -62,7 +101,7 @@ def question(conv: SmsConversation, now: datetime) -> str:
     return replies.ask_service(code)
 
 
-def advance(conv: SmsConversation, text: str, now: datetime) -> Turn:
+def advance(conv: ConversationState, text: str, now: datetime) -> Turn:
     """Take the resident's text at the conversation's current step; return the answer."""
     stale = conv.updated_at is not None and now - conv.updated_at > STALE_AFTER
     if stale and conv.step not in (Step.LANGUAGE, Step.DONE):
@@ -82,7 +121,7 @@ def advance(conv: SmsConversation, text: str, now: datetime) -> Turn:
     return _answer(conv, conv.language, text, now)
 
 
-def _answer(conv: SmsConversation, code: str, text: str, now: datetime) -> Turn:
+def _answer(conv: ConversationState, code: str, text: str, now: datetime) -> Turn:
     """An answer to the question of the current step (language already known)."""
     if conv.step == Step.DONE:  # anything after a finished request starts a new one
         conv.step, conv.department_slug, conv.callback_day = Step.DEPARTMENT, None, None

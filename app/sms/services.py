@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -19,7 +19,7 @@ import phonenumbers
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from limits import parse as parse_limit
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import selectinload
 
 from app.audit import AnySession, record_event, utcnow
@@ -32,15 +32,14 @@ from app.policy import get_policy
 from app.requests.models import (
     Channel,
     InterpretationMode,
-    Job,
     JobStatus,
     Request,
     RequestKind,
 )
-from app.requests.services import enqueue_submitted, new_request, record_submission
+from app.requests.services import enqueue_submitted, insert_submission, request_values
 from app.sms import replies
 from app.sms.commands import Command, keyword_of
-from app.sms.conversation import Callback, advance
+from app.sms.conversation import CHANGEABLE, Callback, ConversationState, advance
 from app.sms.models import Direction, MessageStatus, SmsConversation, SmsMessage, Step
 from app.sms.outbound import queue_text
 
@@ -77,37 +76,40 @@ _MESSAGES = SmsMessage.__table__
 
 #: The conversation, created if new, with this text counted in its rate-limit window. Written
 #: once as text, the same on SQLite and PostgreSQL: a dialect's insert().on_conflict_...() is
-#: not cacheable, and compiling it again on every text was most of the webhook's time.
+#: not cacheable, and compiling it again on every text was most of the webhook's time. It
+#: returns the columns a text reads, as a ConversationState (no ORM object to build and flush).
+_STATE_COLUMNS = [_CONVERSATIONS.c[f.name] for f in fields(ConversationState)]
 _UPSERT_CONVERSATION = (
-    select(SmsConversation)
-    .from_statement(
-        text(
-            "INSERT INTO sms_conversations (phone_hash, phone, step, opted_out, "
-            "window_started_at, window_count, created_at, updated_at) "
-            "VALUES (:phone_hash, :phone, :step, :opted_out, :now, 1, :now, :now) "
-            "ON CONFLICT (phone_hash) DO UPDATE SET "
-            # Both read the row as it was: a new window starts, or this text is counted in it.
-            "window_count = CASE WHEN sms_conversations.window_started_at IS NULL "
-            "OR sms_conversations.window_started_at < :since THEN 1 "
-            "ELSE sms_conversations.window_count + 1 END, "
-            "window_started_at = CASE WHEN sms_conversations.window_started_at IS NULL "
-            "OR sms_conversations.window_started_at < :since THEN :now "
-            "ELSE sms_conversations.window_started_at END "
-            "RETURNING id, phone_hash, phone, language, language_method, step, department_slug, "
-            "callback_day, opted_out, opted_out_at, window_started_at, window_count, "
-            "latest_request_id, created_at, updated_at"
-        )
-        .bindparams(
-            bindparam("phone_hash", type_=_CONVERSATIONS.c.phone_hash.type),
-            bindparam("phone", type_=_CONVERSATIONS.c.phone.type),  # encrypted on the way in
-            bindparam("step", type_=_CONVERSATIONS.c.step.type),
-            bindparam("opted_out", type_=_CONVERSATIONS.c.opted_out.type),
-            bindparam("now", type_=_CONVERSATIONS.c.created_at.type),
-            bindparam("since", type_=_CONVERSATIONS.c.window_started_at.type),
-        )
-        .columns(*_CONVERSATIONS.c)
+    text(
+        "INSERT INTO sms_conversations (phone_hash, phone, step, opted_out, "
+        "window_started_at, window_count, created_at, updated_at) "
+        "VALUES (:phone_hash, :phone, :step, :opted_out, :now, 1, :now, :now) "
+        "ON CONFLICT (phone_hash) DO UPDATE SET "
+        # Both read the row as it was: a new window starts, or this text is counted in it.
+        "window_count = CASE WHEN sms_conversations.window_started_at IS NULL "
+        "OR sms_conversations.window_started_at < :since THEN 1 "
+        "ELSE sms_conversations.window_count + 1 END, "
+        "window_started_at = CASE WHEN sms_conversations.window_started_at IS NULL "
+        "OR sms_conversations.window_started_at < :since THEN :now "
+        "ELSE sms_conversations.window_started_at END "
+        "RETURNING " + ", ".join(c.name for c in _STATE_COLUMNS)
     )
-    .execution_options(populate_existing=True)
+    .bindparams(
+        bindparam("phone_hash", type_=_CONVERSATIONS.c.phone_hash.type),
+        bindparam("phone", type_=_CONVERSATIONS.c.phone.type),  # encrypted on the way in
+        bindparam("step", type_=_CONVERSATIONS.c.step.type),
+        bindparam("opted_out", type_=_CONVERSATIONS.c.opted_out.type),
+        bindparam("now", type_=_CONVERSATIONS.c.created_at.type),
+        bindparam("since", type_=_CONVERSATIONS.c.window_started_at.type),
+    )
+    .columns(*_STATE_COLUMNS)
+)
+
+#: What a text changed in its conversation, written back in one statement.
+_SAVE_CONVERSATION = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
+    .values({name: bindparam(name) for name in (*CHANGEABLE, "updated_at")})
 )
 
 #: The inbound text with its reply; no row back when its MessageSid is stored already.
@@ -133,7 +135,7 @@ _INSERT_INBOUND = text(
 )
 
 
-def _upsert_conversation(key: str, phone: str, now: datetime) -> SmsConversation:
+def _upsert_conversation(key: str, phone: str, now: datetime) -> ConversationState:
     """The conversation, created if new, with this text counted in its rate-limit window.
 
     A write first: it takes the lock that serialises texts from one number (PostgreSQL: the
@@ -147,12 +149,20 @@ def _upsert_conversation(key: str, phone: str, now: datetime) -> SmsConversation
         "now": now,
         "since": now - timedelta(seconds=_rate_limit().get_expiry()),
     }
-    conv: SmsConversation = db.session.scalars(_UPSERT_CONVERSATION, params).one()
-    return conv
+    row = db.session.execute(_UPSERT_CONVERSATION, params).one()
+    return ConversationState(*row)
+
+
+def _save_conversation(conv: ConversationState, before: dict[str, Any]) -> None:
+    """Write back what the text changed, if anything (the time of the change with it)."""
+    after = conv.changeable()
+    if after != before:
+        params = {**after, "updated_at": utcnow(), "conversation_id": conv.id}
+        db.session.execute(_SAVE_CONVERSATION, params)
 
 
 def _insert_inbound(
-    sid: str, conv: SmsConversation, body: str, handled: Handled, now: datetime
+    sid: str, conv: ConversationState, body: str, handled: Handled, now: datetime
 ) -> int | None:
     """Store the text with its reply; None when this MessageSid is stored already."""
     params = {
@@ -182,6 +192,7 @@ def receive_message(sid: str, sender: str, body: str, now: datetime | None = Non
     with _one_writer():
         try:
             conv = _upsert_conversation(key, phone or sender.strip(), now)
+            before = conv.changeable()
             handled = _handle(conv, body, phone, now)
             # The text is stored last, with its reply: a MessageSid seen before undoes it all.
             if _insert_inbound(sid, conv, body, handled, now) is None:
@@ -190,12 +201,13 @@ def receive_message(sid: str, sender: str, body: str, now: datetime | None = Non
                     select(SmsMessage.reply_body).where(SmsMessage.sid == sid)
                 )
                 return Received(previous, duplicate=True)
-            # Read before the commit expires it (reading it after would query it again).
-            request_id = handled.request.id if handled.request is not None else None
+            _save_conversation(conv, before)
+            request_id = handled.request_id
             db.session.commit()
         except BaseException:
             db.session.rollback()
             raise
+    _checkpoint()
     if request_id is not None:
         # The queue is a SQLite file too by default: the same handover between workers.
         with _one_writer("queue", when=not current_app.config["QUEUE_URL"]):
@@ -227,6 +239,20 @@ def _one_writer(name: str = "database", when: bool = True) -> Iterator[None]:
         os.close(fd)  # and with it the lock
 
 
+def _checkpoint() -> None:
+    """On SQLite, copy what this text wrote from the write-ahead log into the database now.
+
+    SQLite does it by itself once the log passes 1,000 pages, in whichever commit crosses the
+    line: a ~20 ms pause taken inside the writer's lock, so every text queued behind it waited
+    too. A checkpoint of the last text's few pages here, after the lock is released, keeps the
+    log short; a PASSIVE one never waits (another worker checkpointing, or a reader still on
+    the log, and it does what it can or nothing).
+    """
+    if _writer_lock_path(db.engine.url.get_backend_name(), db.engine.url.database, "database"):
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").close()
+
+
 @lru_cache(maxsize=8)
 def _writer_lock_path(backend: str, database: str | None, name: str) -> str | None:
     if backend != "sqlite" or not database or database.startswith((":memory:", "file:")):
@@ -240,10 +266,10 @@ class Handled:
 
     reply: str | None
     status: MessageStatus = MessageStatus.RECEIVED
-    request: Request | None = None
+    request_id: int | None = None
 
 
-def _handle(conv: SmsConversation, body: str, phone: str | None, now: datetime) -> Handled:
+def _handle(conv: ConversationState, body: str, phone: str | None, now: datetime) -> Handled:
     """Move the conversation on one text; what to answer."""
     if phone is None:  # a short code or an address nobody can call back
         return Handled(None, MessageStatus.IGNORED)
@@ -269,14 +295,24 @@ def _handle(conv: SmsConversation, body: str, phone: str | None, now: datetime) 
     if command == Command.HELP:
         return Handled(replies.help_text(code))
     if command == Command.STATUS:
-        latest = conv.latest_request
-        number = latest.number if latest else None
-        return Handled(replies.status(code, number, latest.status.value if latest else None))
+        latest = _latest_request(conv.latest_request_id)
+        number, status = latest if latest else (None, None)
+        return Handled(replies.status(code, number, status.value if status else None))
     turn = advance(conv, body, now)
     if turn.callback is None:
         return Handled(turn.reply)
-    reply, req = _submit_callback(conv, turn.callback, phone, now)
-    return Handled(reply, request=req)
+    reply, request_id = _submit_callback(conv, turn.callback, phone, now)
+    return Handled(reply, request_id=request_id)
+
+
+_LATEST = select(Request.number, Request.status).where(Request.id == bindparam("request_id"))
+
+
+def _latest_request(request_id: int | None) -> Any:
+    """(number, status) of the resident's latest request, or None."""
+    if request_id is None:
+        return None
+    return db.session.execute(_LATEST, {"request_id": request_id}).one_or_none()
 
 
 def _rate_limit() -> Any:
@@ -288,7 +324,7 @@ def _parsed_limit(setting: str) -> Any:
     return parse_limit(setting)
 
 
-def _audit_conversation(conv: SmsConversation, action: str) -> None:
+def _audit_conversation(conv: ConversationState, action: str) -> None:
     record_event(
         db.session,
         actor=SYSTEM,
@@ -299,24 +335,32 @@ def _audit_conversation(conv: SmsConversation, action: str) -> None:
     )
 
 
+_DEPARTMENTS = select(Department.id, Department.slug).order_by(Department.id)
+
+
 def _department_id(slug: str | None) -> int | None:
     """The department a service maps to, else 311, else any (a partly seeded city).
 
-    Only its id, without flushing first: the conversation's changes go with the request's.
+    Only its id, in one query and without flushing first: the conversation's changes go with
+    the request's.
     """
     with db.session.no_autoflush:
-        for wanted in (slug, "311"):
-            dept_id = db.session.scalar(select(Department.id).where(Department.slug == wanted))
-            if dept_id is not None:
-                return int(dept_id)
-        found = db.session.scalar(select(Department.id).order_by(Department.id).limit(1))
-    return None if found is None else int(found)
+        found = dict(db.session.execute(_DEPARTMENTS).tuples().all())
+    by_slug = {s: i for i, s in found.items()}
+    for wanted in (slug, "311"):
+        if wanted in by_slug:
+            return int(by_slug[wanted])
+    return next(iter(found), None)
 
 
 def _submit_callback(
-    conv: SmsConversation, callback: Callback, phone: str, now: datetime
-) -> tuple[str | None, Request | None]:
-    """Create the interpretation request the resident asked for, with its audit events."""
+    conv: ConversationState, callback: Callback, phone: str, now: datetime
+) -> tuple[str | None, int | None]:
+    """Create the interpretation request the resident asked for, with its audit events.
+
+    With Core statements (insert_submission), not ORM objects: this runs while the text's
+    transaction holds SQLite's single write lock, and the booking is the webhook's slowest step.
+    """
     code = conv.language or "en"
     dept_id = _department_id(conv.department_slug)
     if dept_id is None:
@@ -328,25 +372,29 @@ def _submit_callback(
     else:
         notes = WINDOW_NOTES[callback.window]
     title = f"{BY_CODE[code].english_name} interpreter call-back (text message)"
-    req = new_request(actor, Channel.SMS, RequestKind.INTERPRETATION, title, notes)
-    req.mode = InterpretationMode.PHONE
-    req.starts_at = callback.starts_at
-    req.duration_minutes = CALL_MINUTES
-    req.resident_phone = phone
-    req.language_method = conv.language_method
     local_day = callback.starts_at.astimezone(tz).date()
-    req.requested_due_date = req.policy_due_date = local_day
-    req.jobs.append(
-        Job(language=code, status=JobStatus.NEW, due_date=local_day, policy_due_date=local_day)
+    values = request_values(actor, Channel.SMS, RequestKind.INTERPRETATION, title, notes)
+    values.update(
+        mode=InterpretationMode.PHONE,
+        starts_at=callback.starts_at,
+        duration_minutes=CALL_MINUTES,
+        resident_phone=phone,
+        language_method=conv.language_method,
+        requested_due_date=local_day,
+        policy_due_date=local_day,
     )
-    db.session.add(req)
-    record_submission(req, actor)
-    conv.latest_request_id = req.id
+    job = {
+        "language": code,
+        "status": JobStatus.NEW,
+        "due_date": local_day,
+        "policy_due_date": local_day,
+    }
+    request_id, number = insert_submission(actor, values, [job])
+    conv.latest_request_id = request_id
     conv.department_slug = None
     conv.callback_day = None
-    assert req.number is not None  # noqa: S101 (numbered by record_submission)
     when = callback.starts_at if callback.window == "day" else None
-    return replies.confirmation(code, req.number, callback.window, when), req
+    return replies.confirmation(code, number, callback.window, when), request_id
 
 
 def notify_resident(session: AnySession, request: Request, event_name: str) -> SmsMessage | None:

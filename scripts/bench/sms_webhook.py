@@ -13,9 +13,13 @@ a connect, a write and a read per request and measures the server, not itself ("
 says how late requests left: high means the client, not the server, fell behind).
 
 Residents (one phone number each) go through a whole conversation (language, service, callback
-now, STATUS), their texts spread over the run; a share of texts is sent twice at the same
-instant with the same MessageSid, as Twilio does when it retries. A short warm-up (not
-measured) lets each worker load the language detector.
+now, STATUS). Their conversations overlap: each starts at a random moment and answers each
+reply a few seconds later, so the four kinds of text arrive mixed (--phased instead sends
+every first text, then every second one...: the bookings back to back at the full rate, the
+worst case for SQLite's single writer). A share of texts is sent twice at the same instant with
+the same MessageSid, as Twilio does when it retries. gunicorn runs with app.serving (each
+worker loads the language detector before its first text), after a short unmeasured warm-up;
+latency is also given per step.
 
 Afterwards the database is read: every text answered 200 must be stored exactly once (lost and
 duplicate counts), a retried text must have had the first reply or none, and every resident
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import http.client
 import os
 import random
@@ -63,6 +68,7 @@ FIRST_TEXTS = (
     "3",
 )
 SCRIPT = ("{first}", "1", "1", "STATUS")  # language, water, now, status
+STEP_NAMES = ("language", "service", "callback (books the request)", "status")
 
 
 @dataclass
@@ -72,6 +78,7 @@ class Shot:
     at: float
     form: dict[str, str]
     retry: bool = False
+    step: int = 0  # which text of the conversation (SCRIPT)
     status: int = 0
     latency_ms: float = 0.0
     late_ms: float = 0.0
@@ -86,31 +93,47 @@ def spare_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def plan(rate: float, duration: float, duplicate_share: float, rng: random.Random) -> list[Shot]:
-    """Every request of the run, in sending order; residents' texts interleaved."""
+def plan(
+    rate: float,
+    duration: float,
+    duplicate_share: float,
+    rng: random.Random,
+    phased: bool = False,
+) -> list[Shot]:
+    """Every request of the run, in sending order.
+
+    By default residents' conversations overlap as they would: each starts at a random moment
+    and answers each reply a few seconds later, so first texts, answers, bookings and STATUS
+    checks arrive mixed. `phased` sends every resident's first text, then every second text,
+    and so on: the bookings then come one after another at the full rate for a quarter of the
+    run, the worst case for the database's single writer.
+    """
     total = int(rate * duration)
     originals = int(total / (1 + duplicate_share))
     residents = max(1, originals // len(SCRIPT))
     run = secrets.token_hex(4)
-    forms = []
-    for step in range(len(SCRIPT)):
-        for r in range(residents):
+    texts: list[tuple[tuple[float, int, int], int, dict[str, str]]] = []
+    for r in range(residents):
+        moment = rng.uniform(0.0, duration * 0.7)
+        for step in range(len(SCRIPT)):
             body = SCRIPT[step].format(first=FIRST_TEXTS[r % len(FIRST_TEXTS)])
-            forms.append(
-                {
-                    "MessageSid": f"SM{run}{step:02d}{r:08d}".ljust(34, "0"),
-                    "AccountSid": "AC" + "0" * 32,
-                    "From": f"+1704{2000000 + r:07d}",
-                    "To": "+17045550100",
-                    "Body": body,
-                    "NumMedia": "0",
-                }
-            )
+            form = {
+                "MessageSid": f"SM{run}{step:02d}{r:08d}".ljust(34, "0"),
+                "AccountSid": "AC" + "0" * 32,
+                "From": f"+1704{2000000 + r:07d}",
+                "To": "+17045550100",
+                "Body": body,
+                "NumMedia": "0",
+            }
+            order = (float(step), r, step) if phased else (moment, r, step)
+            texts.append((order, step, form))
+            moment += rng.uniform(2.0, 6.0)  # reading the reply and answering it
+    texts.sort(key=lambda t: t[0])
     shots: list[Shot] = []
-    for form in forms:
-        shots.append(Shot(0.0, form))
+    for _order, step, form in texts:
+        shots.append(Shot(0.0, form, step=step))
         if rng.random() < duplicate_share:
-            shots.append(Shot(0.0, form, retry=True))
+            shots.append(Shot(0.0, form, retry=True, step=step))
     shots = shots[:total]
     for i, shot in enumerate(shots):
         shot.at = i / rate
@@ -192,9 +215,17 @@ def drive(shots: list[Shot], port: int, url: str) -> float:
 
     Requests are built and signed first (prepare), so the client's timed work is a connect, a
     write and a read per request and the figures measure the server, not the load generator.
+    The client's garbage collector is off while it sends: a collection over thousands of
+    pending requests stops the event loop for tens of ms, and every answer arriving meanwhile
+    would be timed late.
     """
     prepare(shots, port, url)
-    return asyncio.run(_drive(shots, port))
+    gc.collect()
+    gc.disable()
+    try:
+        return asyncio.run(_drive(shots, port))
+    finally:
+        gc.enable()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -204,7 +235,14 @@ def percentile(values: list[float], q: float) -> float:
 
 def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    cmd = [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    cmd = [
+        gunicorn,
+        "--config",
+        "python:app.serving",
+        "--bind",
+        f"127.0.0.1:{port}",
+    ]
+    cmd += ["--workers", str(workers)]
     cmd += ["--log-level", "warning", "app:create_app()"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
     deadline = time.time() + 60
@@ -226,6 +264,44 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(20)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+def cpu_seconds(pids: list[int]) -> tuple[float, float, float]:
+    """CPU seconds so far: the machine busy, taken by the hypervisor (steal), used by `pids`.
+
+    Read before and after the run, the differences tell how much CPU processes other than the
+    server and this client took meanwhile, and how long this virtual machine's CPUs were not
+    running at all: figures taken beside someone else's build, or on a busy host, are noisy.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    with open("/proc/stat", encoding="ascii") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    steal = fields[7] if len(fields) > 7 else 0
+    busy = sum(fields[:8]) - fields[3] - fields[4] - steal  # not idle, iowait or stolen
+    ours = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+                parts = stat.read().rsplit(")", 1)[1].split()
+            ours += int(parts[11]) + int(parts[12])  # utime, stime
+        except FileNotFoundError:
+            continue
+    return busy / tick, steal / tick, ours / tick
+
+
+def server_pids(proc: subprocess.Popen[bytes]) -> list[int]:
+    """gunicorn's arbiter and its workers."""
+    found = [proc.pid]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                    ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ValueError, IndexError):
+                continue
+            if ppid == proc.pid:
+                found.append(int(entry))
+    return found
 
 
 def check_database(url: str, shots: list[Shot]) -> dict[str, int]:
@@ -284,6 +360,11 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--database-url", help="default: SQLite in a temporary instance")
     parser.add_argument("--duplicate-share", type=float, default=0.05)
+    parser.add_argument(
+        "--phased",
+        action="store_true",
+        help="every resident's first text, then every second...: bookings back to back",
+    )
     args = parser.parse_args()
 
     rng = random.Random(20261129)  # noqa: S311 (which texts are retried, not secrets)
@@ -307,8 +388,11 @@ def main() -> int:
         proc = start_server(env, port, args.workers)
         try:
             drive(warm_up(), port, f"{public}/sms/inbound")
-            shots = plan(args.rate, args.duration, args.duplicate_share, rng)
+            shots = plan(args.rate, args.duration, args.duplicate_share, rng, args.phased)
+            pids = [*server_pids(proc), os.getpid()]
+            busy_before, steal_before, ours_before = cpu_seconds(pids)
             wall = drive(shots, port, f"{public}/sms/inbound")
+            busy_after, steal_after, ours_after = cpu_seconds(pids)
         finally:
             stop_server(proc)
         counts = check_database(db_url, shots)
@@ -319,11 +403,30 @@ def main() -> int:
     p50 = percentile(latencies, 0.50) if latencies else float("nan")
     p99 = percentile(latencies, 0.99) if latencies else float("nan")
     late = percentile([s.late_ms for s in shots], 0.99)
-    print(f"database: {'PostgreSQL' if db_url.startswith('postgresql') else 'SQLite'}")
+    print(f"database: {'PostgreSQL' if db_url.startswith('postgresql') else 'SQLite'}", end="")
+    print(", texts phased (bookings back to back)" if args.phased else ", conversations mixed")
     print(f"sent {len(shots)} webhooks in {wall:.1f} s ({len(shots) / wall:.1f}/s), ", end="")
     print(f"{sum(s.retry for s in shots)} of them retries of a MessageSid at the same instant")
     print(f"latency: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(latencies or [0]):.1f} ms")
-    print(f"client lag p99 {late:.1f} ms (how late requests left; high = client saturated)")
+    print(
+        f"client lag p99 {late:.1f} ms, max {max(s.late_ms for s in shots):.1f} ms "
+        "(how late requests left; high = client saturated)"
+    )
+    ours = (ours_after - ours_before) / wall
+    others = max(0.0, (busy_after - busy_before) / wall - ours)
+    stolen = (steal_after - steal_before) / wall
+    print(
+        f"CPU during the run: server and client {ours:.2f} cores, other processes {others:.2f} "
+        f"cores, stolen by the host {stolen:.2f} cores (of {os.cpu_count()}; above ~0.1 "
+        "the figures are disturbed)"
+    )
+    for step, name in enumerate(STEP_NAMES):
+        took = [s.latency_ms for s in shots if s.status == 200 and s.step == step]
+        if took:
+            print(
+                f"  text {step + 1}, {name}: p50 {percentile(took, 0.5):.1f} ms, "
+                f"p99 {percentile(took, 0.99):.1f} ms ({len(took)} texts)"
+            )
     print(f"errors: {errors} {kinds if kinds else ''}".rstrip())
     print(
         f"database: {counts['lost']} lost, {counts['duplicates']} duplicated, "
@@ -337,6 +440,9 @@ def main() -> int:
     print(f"duplicate_messages: {counts['duplicates'] + counts['mismatched_replies']} count")
     print(f"requests_per_s: {len(shots) / wall:.1f} req/s")
     print(f"client_lag_p99_ms: {late:.1f} ms")
+    print(f"server_and_client_cpu: {ours:.2f} cores")
+    print(f"other_processes_cpu: {others:.2f} cores")
+    print(f"host_steal_cpu: {stolen:.2f} cores")
     missed = (
         not p99 < TARGET_P99_MS
         or errors

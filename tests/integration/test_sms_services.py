@@ -13,7 +13,7 @@ from twilio.rest import Client
 
 from app.audit import AuditEvent, utcnow
 from app.extensions import db
-from app.requests.models import Channel, LanguageMethod, Request
+from app.requests.models import Channel, JobStatus, LanguageMethod, Request, RequestStatus
 from app.sms import outbound, replies, services
 from app.sms.models import Direction, MessageStatus, SmsConversation, SmsMessage, Step
 from app.sms.senders import ConsoleSender, TwilioSender
@@ -105,6 +105,32 @@ def test_the_request_is_an_sms_phone_interpretation_with_audit_events(city_sms):
     assert {"request.submitted", "job.created"} <= {e.action for e in events}
     assert all(RESIDENT not in str(e.after) for e in events)
     assert conversation().step == Step.DONE
+    # Booked with Core statements: the same rows and events a web submission writes.
+    job = req.jobs[0]
+    assert req.number == f"LA-{req.created_at.year}-{req.id:06d}"
+    assert req.status == RequestStatus.SUBMITTED and job.status == JobStatus.NEW
+    assert req.policy_version and req.created_at and job.created_at and job.updated_at
+    by_action = {e.action: e for e in events}
+    submitted, created = by_action["request.submitted"], by_action["job.created"]
+    assert submitted.after == {
+        "number": req.number,
+        "kind": "interpretation",
+        "channel": "sms",
+        "languages": ["es"],
+        "vital": False,
+    }
+    assert (created.entity_type, created.entity_id) == ("job", job.id)
+    assert created.after == {
+        "language": "es",
+        "status": "new",
+        "due_date": job.due_date.isoformat(),
+    }
+    assert {e.actor_label for e in events} == {"sms"} and all(e.created_at for e in events)
+    # ... and the report facts the unit of work would have given the job.
+    zone = replies.get_policy().calendar.timezone
+    assert (job.department_id, job.kind, job.channel) == (req.department_id, req.kind, req.channel)
+    assert job.submitted_on == req.created_at.astimezone(zone).date()
+    assert job.completed_on is None and job.closed_on is None
 
 
 def test_phone_numbers_are_encrypted_at_rest(city_sms):

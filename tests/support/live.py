@@ -45,7 +45,8 @@ def gunicorn(env: dict[str, str], log: Path, workers: int = 1) -> Iterator[int]:
     binary = Path(sys.executable).parent / "gunicorn"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(binary), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            [str(binary), "--config", "python:app.serving",
+             "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
              "--threads", "4", "app:create_app()"],
             cwd=ROOT,
             env={**os.environ, **env},
