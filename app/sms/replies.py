@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from babel.dates import format_skeleton, format_time
 from flask_babel import force_locale
@@ -220,3 +220,17 @@ def time_changed(code: str, number: str, when: datetime) -> str:
                 when=format_when(when, code),
             )
         )
+
+
+def warm_up(codes: Sequence[str]) -> None:
+    """Render a few replies in each language: loads its catalog and its date formats once.
+
+    A worker otherwise loads them on its first text in each language, inside that text's turn
+    at the database's writer (app.serving calls this when a worker starts).
+    """
+    when = datetime(2026, 1, 5, 13, 0, tzinfo=UTC)
+    language_menu()
+    for code in codes:
+        ask_service(code)
+        confirmation(code, "LA-2026-000001", "day", when)
+        status(code, "LA-2026-000001", "submitted")
