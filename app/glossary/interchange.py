@@ -229,32 +229,9 @@ def import_entries(entries: list[EntryData], actor: Actor, fmt: str) -> ImportRe
     services.require_curator(actor)
     report = ImportReport()
     departments = {d.slug: d.id for d in db.session.scalars(select(Department))}
-    seen: dict[tuple[str, str], int] = {}
     try:
-        for entry in entries:
-            key = (services.source_key(entry.source), entry.department)
-            if entry.source and key in seen:
-                report.rows.append(
-                    RowResult(
-                        entry.line,
-                        entry.source,
-                        "rejected",
-                        _("Same term as line %(line)s.", line=seen[key]),
-                    )
-                )
-                continue
-            seen[key] = entry.line
-            savepoint = db.session.begin_nested()
-            try:
-                outcome = _apply_entry(entry, departments, actor)
-            except ValidationFailed as exc:
-                savepoint.rollback()
-                report.rows.append(
-                    RowResult(entry.line, entry.source, "rejected", " ".join(exc.errors.values()))
-                )
-            else:
-                savepoint.commit()
-                report.rows.append(RowResult(entry.line, entry.source, outcome))
+        with services.one_version_bump():
+            _apply_entries(entries, departments, actor, report)
         if report.changed:
             record_event(
                 db.session,
@@ -269,6 +246,30 @@ def import_entries(entries: list[EntryData], actor: Actor, fmt: str) -> ImportRe
         db.session.rollback()
         raise
     return report
+
+
+def _apply_entries(
+    entries: list[EntryData], departments: dict[str, int], actor: Actor, report: ImportReport
+) -> None:
+    """Each row in its own savepoint: a rejected row leaves no trace, the rest go on."""
+    seen: dict[tuple[str, str], int] = {}
+    for entry in entries:
+        key = (services.source_key(entry.source), entry.department)
+        if entry.source and key in seen:
+            message = _("Same term as line %(line)s.", line=seen[key])
+            report.rows.append(RowResult(entry.line, entry.source, "rejected", message))
+            continue
+        seen[key] = entry.line
+        savepoint = db.session.begin_nested()
+        try:
+            outcome = _apply_entry(entry, departments, actor)
+        except ValidationFailed as exc:
+            savepoint.rollback()
+            message = " ".join(exc.errors.values())
+            report.rows.append(RowResult(entry.line, entry.source, "rejected", message))
+        else:
+            savepoint.commit()
+            report.rows.append(RowResult(entry.line, entry.source, outcome))
 
 
 def _apply_entry(entry: EntryData, departments: dict[str, int], actor: Actor) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,8 +96,38 @@ def require_curator(actor: Actor) -> None:
         raise NotAllowed(actor.role.value)
 
 
+_BUMP_DEFERRED = "glossary_bump_deferred"
+
+
 def bump_version() -> None:
     """Mark the glossary changed, in the caller's transaction, so every process recompiles."""
+    if _BUMP_DEFERRED in db.session.info:
+        db.session.info[_BUMP_DEFERRED] = True
+        return
+    _bump_now()
+
+
+@contextmanager
+def one_version_bump() -> Iterator[None]:
+    """Changes made inside bump the version once, at the end, instead of once each.
+
+    A batch (an import of many rows) would otherwise update the version row three times a row.
+    The bump is made if anything inside asked for it, even in a savepoint later rolled back:
+    an extra bump only makes processes recompile once more.
+    """
+    if _BUMP_DEFERRED in db.session.info:  # already inside a batch
+        yield
+        return
+    db.session.info[_BUMP_DEFERRED] = False
+    try:
+        yield
+    finally:
+        wanted = db.session.info.pop(_BUMP_DEFERRED)
+    if wanted:
+        _bump_now()
+
+
+def _bump_now() -> None:
     result = db.session.execute(update(GlossaryVersion).values(version=GlossaryVersion.version + 1))
     if not getattr(result, "rowcount", 1):  # the migration's row is gone: start it again
         db.session.add(GlossaryVersion(id=1, version=1))

@@ -22,6 +22,8 @@ from werkzeug.serving import make_server
 
 from tests.browser.support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
+ACTION_TIMEOUT_MS = 10_000
+
 
 def _missing(reason: str) -> None:
     """No browser: a failure in CI, a skip with the reason on a developer's machine."""
@@ -62,6 +64,11 @@ def browser() -> Iterator[Any]:
         _missing("playwright is not installed (pip install -e '.[dev]')")
     if not Path(CHROMIUM).exists():
         _missing(f"no Chromium at {CHROMIUM}")
+    from playwright.sync_api import expect
+
+    # Assertions wait as long as actions do (10 s, set per context below): the default 5 s
+    # was too short for a 400-row import on a loaded CI machine.
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -97,7 +104,7 @@ def new_context(
             accept_downloads=True,
             **kw,
         )
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
         context.route(ELSEWHERE, _block)
         opened.append(context)
         return context

@@ -159,6 +159,29 @@ def test_reimporting_the_same_file_changes_nothing(app, as_user):
     assert counts(app) == before
 
 
+def test_an_import_bumps_the_glossary_version_once_and_only_when_it_changed_something(app, as_user):
+    from app.glossary import services
+
+    def version():
+        with app.app_context():
+            return services.current_version()
+
+    client = as_user("coordinator")
+    before = version()
+    post_file(client, "/glossary/import", GOOD_CSV, "g.csv")  # three terms, with translations
+    assert version() == before + 1
+    post_file(client, "/glossary/import", GOOD_CSV, "g.csv")
+    assert version() == before + 1
+    with app.app_context():  # outside an import, each change still bumps at once
+        services.bump_version()
+        with services.one_version_bump():
+            services.bump_version()
+            services.bump_version()
+            assert services.current_version() == before + 2
+        assert services.current_version() == before + 3
+        db.session.rollback()
+
+
 @pytest.mark.parametrize(
     ("data", "name", "message"),
     [
