@@ -24,6 +24,12 @@ latency is also given per step.
 Afterwards the database is read: every text answered 200 must be stored exactly once (lost and
 duplicate counts), a retried text must have had the first reply or none, and every resident
 must have a request. Exits non-zero when p99 >= 50 ms or anything errs, is lost or duplicated.
+
+Then, side by side, the same texts at the same rate go to bare_webhook.py under the same
+gunicorn (signature check, one insert, TwiML: the least a webhook does), and the ratio of the
+two p99s is printed: machines differ several times over in their tail (this script gave p99
+67-88 ms on one 2-core machine and 9-11 ms on another for the same code), and the ratio says
+how much the app itself adds. --no-baseline skips it.
 """
 
 from __future__ import annotations
@@ -233,17 +239,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+APP = ["--config", "python:app.serving", "app:create_app()"]
+BARE_APP = ["--pythonpath", str(Path(__file__).resolve().parent), "bare_webhook:app"]
+
+
+def start_server(
+    env: dict[str, str], port: int, workers: int, app: list[str] = APP
+) -> subprocess.Popen[bytes]:
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    cmd = [
-        gunicorn,
-        "--config",
-        "python:app.serving",
-        "--bind",
-        f"127.0.0.1:{port}",
-    ]
-    cmd += ["--workers", str(workers)]
-    cmd += ["--log-level", "warning", "app:create_app()"]
+    cmd = [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    cmd += ["--log-level", "warning", *app]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -346,6 +351,35 @@ def check_database(url: str, shots: list[Shot]) -> dict[str, int]:
     }
 
 
+def run_baseline(args: argparse.Namespace, workdir: Path) -> list[Shot]:
+    """The same texts at the same rate against bare_webhook.py under the same gunicorn."""
+    import bare_webhook
+
+    port = spare_port()
+    url = f"http://127.0.0.1:{port}/sms/inbound"
+    database = workdir / "bare.db"
+    bare_webhook.create_schema(str(database))
+    env = {
+        **os.environ,
+        "BARE_TWILIO_AUTH_TOKEN": TOKEN,
+        "BARE_PUBLIC_URL": url,
+        "BARE_DATABASE": str(database),
+    }
+    proc = start_server(env, port, args.workers, BARE_APP)
+    try:
+        drive(warm_up(), port, url)
+        shots = plan(args.rate, args.duration, args.duplicate_share, rng(), args.phased)
+        drive(shots, port, url)
+    finally:
+        stop_server(proc)
+    return shots
+
+
+def rng() -> random.Random:
+    """The run's texts and retries: the same for the app and the baseline."""
+    return random.Random(20261129)  # noqa: S311 (which texts are retried, not secrets)
+
+
 def _reply_text(body: bytes) -> str:
     import xml.etree.ElementTree as ET  # noqa: S405 (our own server's TwiML)
 
@@ -365,9 +399,13 @@ def main() -> int:
         action="store_true",
         help="every resident's first text, then every second...: bookings back to back",
     )
+    parser.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="skip the side-by-side run of bare_webhook.py (the least a signed webhook does)",
+    )
     args = parser.parse_args()
 
-    rng = random.Random(20261129)  # noqa: S311 (which texts are retried, not secrets)
     with tempfile.TemporaryDirectory(prefix="sms-bench-") as tmp:
         db_url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         port = spare_port()
@@ -388,7 +426,7 @@ def main() -> int:
         proc = start_server(env, port, args.workers)
         try:
             drive(warm_up(), port, f"{public}/sms/inbound")
-            shots = plan(args.rate, args.duration, args.duplicate_share, rng, args.phased)
+            shots = plan(args.rate, args.duration, args.duplicate_share, rng(), args.phased)
             pids = [*server_pids(proc), os.getpid()]
             busy_before, steal_before, ours_before = cpu_seconds(pids)
             wall = drive(shots, port, f"{public}/sms/inbound")
@@ -396,6 +434,7 @@ def main() -> int:
         finally:
             stop_server(proc)
         counts = check_database(db_url, shots)
+        bare = [] if args.no_baseline else run_baseline(args, Path(tmp))
 
     latencies = [s.latency_ms for s in shots if s.status == 200]
     errors = sum(1 for s in shots if s.status != 200)
@@ -433,6 +472,15 @@ def main() -> int:
         f"{counts['mismatched_replies']} retried texts with a different reply; "
         f"{counts['requests_made']} requests for {counts['residents']} residents"
     )
+    bare_ok = [s.latency_ms for s in bare if s.status == 200]
+    bare_errors = sum(1 for s in bare if s.status != 200)
+    if bare:
+        bare_p99 = percentile(bare_ok, 0.99) if bare_ok else float("nan")
+        print(
+            f"baseline (bare_webhook.py: signature check, one insert, TwiML; same gunicorn, "
+            f"rate and texts): p50 {percentile(bare_ok, 0.5):.1f} ms, p99 {bare_p99:.1f} ms, "
+            f"{bare_errors} errors"
+        )
     print(f"p50_ms: {p50:.1f} ms")
     print(f"p99_ms: {p99:.1f} ms")
     print(f"errors: {errors} count")
@@ -443,6 +491,9 @@ def main() -> int:
     print(f"server_and_client_cpu: {ours:.2f} cores")
     print(f"other_processes_cpu: {others:.2f} cores")
     print(f"host_steal_cpu: {stolen:.2f} cores")
+    if bare:
+        print(f"bare_app_p99_ms: {bare_p99:.1f} ms")
+        print(f"p99_vs_bare_app: {p99 / bare_p99:.2f} x")
     missed = (
         not p99 < TARGET_P99_MS
         or errors
