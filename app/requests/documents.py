@@ -73,14 +73,19 @@ def _docx_text(data: bytes) -> str:
         raise DocumentRejected(
             _("This file is not a Word document (.docx), although its name says so.")
         )
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        names = set(zf.namelist())
-        if "word/document.xml" not in names or "[Content_Types].xml" not in names:
-            raise DocumentRejected(
-                _("This file is not a Word document (.docx), although its name says so.")
-            )
-        if sum(info.file_size for info in zf.infolist()) > MAX_DOCX_UNPACKED_BYTES:
-            raise DocumentRejected(_("This Word document is too large once unpacked."))
+    try:
+        # is_zipfile only finds the end record: the directory it points to can still be broken.
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            sizes = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        raise DocumentRejected(_("This Word document is damaged and cannot be read.")) from exc
+    if "word/document.xml" not in names or "[Content_Types].xml" not in names:
+        raise DocumentRejected(
+            _("This file is not a Word document (.docx), although its name says so.")
+        )
+    if sizes > MAX_DOCX_UNPACKED_BYTES:
+        raise DocumentRejected(_("This Word document is too large once unpacked."))
     try:
         doc = DocxDocument(io.BytesIO(data))
     except Exception as exc:  # python-docx raises many types for broken packages

@@ -72,7 +72,9 @@ def test_the_vendor_is_reminded_once_and_the_coordinator_told_once_when_late(
     kinds = db.session.scalars(select(Reminder.kind).order_by(Reminder.id)).all()
     assert kinds == [ReminderKind.DUE_SOON, ReminderKind.OVERDUE]
     events = db.session.scalars(
-        select(AuditEvent.action).where(AuditEvent.action.like("reminder.%"))
+        select(AuditEvent.action)
+        .where(AuditEvent.action.like("reminder.%"))
+        .order_by(AuditEvent.id)
     ).all()
     assert events == ["reminder.due_soon", "reminder.overdue"]
 

@@ -77,7 +77,9 @@ def test_coordinator_adds_a_vendor_and_its_services(app, as_user):
             ("vi", "translation"),
         ]
         actions = db.session.scalars(
-            select(AuditEvent.action).where(AuditEvent.entity_type == "vendor")
+            select(AuditEvent.action)
+            .where(AuditEvent.entity_type == "vendor")
+            .order_by(AuditEvent.id)
         ).all()
         assert actions == ["vendor.created", "vendor.service_added", "vendor.service_added"]
     # The list and the language filter show it.

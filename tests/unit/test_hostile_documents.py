@@ -60,6 +60,16 @@ def test_a_damaged_word_document_is_refused_clearly_or_read(flips: list[tuple[in
     _read_both("notice.docx", bytes(data))
 
 
+def test_a_word_document_with_a_broken_central_directory_is_refused_as_damaged() -> None:
+    # Found by the test above: the end record is intact, so is_zipfile says yes, but the
+    # directory it points to is not; zipfile then raised BadZipFile past the refusal.
+    data = bytearray(VALID_DOCX)
+    at = data.index(b"PK\x01\x02")  # the central directory's first entry
+    data[at + 2] = 0x09
+    with pytest.raises(DocumentRejected, match="damaged"):
+        inspect_document("notice.docx", bytes(data), MB)
+
+
 @settings(max_examples=60, deadline=None)
 @given(cut=st.integers(0, len(VALID_DOCX) - 1))
 def test_a_truncated_word_document_is_refused_clearly(cut: int) -> None:
