@@ -66,7 +66,9 @@ def rows(n: int, until: date, seed: int, calendar: BusinessCalendar) -> Iterator
     """(table, row) pairs; ids are assigned here so the batches need no lookups.
 
     Jobs carry the report facts the app's session listener would set (app/requests/facts.py):
-    the same local_day, and business days from the same calendar's ordinals.
+    the same local_day, business days from the same calendar's ordinals, and the facts of
+    their offers and deliveries (an accepted offer a whole number of minutes after the
+    submission, an accepted delivery) as link_facts_update would count them.
     """
     rng = random.Random(seed)
     start = datetime.combine(until - timedelta(days=730), datetime.min.time(), tzinfo=UTC)
@@ -146,6 +148,11 @@ def rows(n: int, until: date, seed: int, calendar: BusinessCalendar) -> Iterator
             assigned = status not in ("ready", "cancelled")
             cost = rng.randint(30, 900) * 10_000 if status == "completed" else None
             minutes = rng.randint(15, 120) if interp and status == "completed" else None
+            # interpretation: the assigned vendor accepted its offer; a completed translation
+            # has an accepted delivery (below)
+            offered = interp and assigned
+            wait = rng.randint(10, 60 * 48) if offered else None
+            reviewed_ok = not interp and status == "completed"
             yield (
                 "jobs",
                 (
@@ -169,11 +176,14 @@ def rows(n: int, until: date, seed: int, calendar: BusinessCalendar) -> Iterator
                     _day(completed_on),
                     _day(closed_on),
                     turnaround,
+                    int(offered),
+                    wait,
+                    int(reviewed_ok),
                 ),
             )
-            if interp and assigned:
+            if wait is not None:
                 offer_id += 1
-                accepted = created + timedelta(minutes=rng.randint(10, 60 * 48))
+                accepted = created + timedelta(minutes=wait)
                 yield (
                     "offers",
                     (
@@ -188,7 +198,7 @@ def rows(n: int, until: date, seed: int, calendar: BusinessCalendar) -> Iterator
                         "",
                     ),
                 )
-            if not interp and status == "completed":
+            if reviewed_ok:
                 reviewed = done_at - timedelta(hours=1)
                 if rng.random() < 0.1:
                     delivery_id += 1
@@ -252,7 +262,8 @@ COLUMNS = {
     "vital, policy_version, language_method, created_at, updated_at",
     "jobs": "id, request_id, language, status, due_date, policy_due_date, vendor_id, cost, "
     "minutes_billed, created_at, updated_at, completed_at, cancelled_at, department_id, kind, "
-    "channel, submitted_on, completed_on, closed_on, turnaround_business_days",
+    "channel, submitted_on, completed_on, closed_on, turnaround_business_days, offer_accepted, "
+    "assign_minutes, delivery_accepted",
     "offers": "id, job_id, vendor_id, status, automatic, created_at, expires_at, responded_at, "
     "reason",
     "deliveries": "id, job_id, vendor_id, number, format, document_id, segments, delivered_at, "
@@ -412,7 +423,15 @@ def _insert_with_sqlalchemy(args: argparse.Namespace, calendar: BusinessCalendar
 
 def _pg_row(row: dict[str, Any]) -> dict[str, Any]:
     """SQLite's 0/1 booleans as booleans, and timestamps marked UTC, for PostgreSQL."""
-    for key in ("vital", "active", "automatic", "on_time", "glossary_passed"):
+    for key in (
+        "vital",
+        "active",
+        "automatic",
+        "on_time",
+        "glossary_passed",
+        "offer_accepted",
+        "delivery_accepted",
+    ):
         if key in row:
             row[key] = bool(row[key])
     for key, value in row.items():

@@ -14,29 +14,26 @@ from app.languages import PRIORITY_CODES
 from app.reports import queries as q
 from app.reports.figures import (
     Completions,
-    VitalCounts,
     completion_groups,
     count_if,
     grouped,
     ontime_tables,
     open_tables,
     pct,
+    percent_chart,
     requests_table,
-    vital_counts,
-    vital_tables,
 )
-from app.reports.model import INT, PERCENT, Bar, BarChart, Cell, Report, Table
+from app.reports.model import INT, PERCENT, Bar, Cell, Report, Table
+from app.reports.vital_figures import VitalCounts, department_vital, vital_counts, vital_tables
 from app.reports.work_figures import cost_table, glossary_table, interpretation_tables
 from app.requests.models import Job
 
 
-def rollup_table(
-    scope: q.Scope, groups: list[Completions], vital: VitalCounts | None = None
-) -> Table:
+def rollup_table(scope: q.Scope, groups: list[Completions], vital: VitalCounts) -> Table:
     """Every department ranked by on-time rate, then vital coverage (both highest first).
 
-    `groups` (the report's completion_groups()) and `vital` (vital_counts()) already hold
-    every department's figures when the report is citywide.
+    `groups` (the report's completion_groups()) holds every department's figures when the
+    report is citywide; `vital` (vital_counts() of the citywide scope) always does.
     """
     city = scope.citywide()
     ontime: dict[int, tuple[int, int]] = {}
@@ -55,7 +52,7 @@ def rollup_table(
             ):
                 measured, on_time = ontime.get(dept, (0, 0))
                 ontime[dept] = (measured + n, on_time + (n_on_time or 0))
-    by_dept, docs = vital if vital is not None else vital_counts(city)
+    by_dept, docs = vital
     done = {
         dept: sum(states.get(2, 0) for states in languages.values())
         for dept, languages in by_dept.items()
@@ -103,13 +100,10 @@ def rollup_table(
                 Cell(_("yes") if meets else _("no")),
             ]
         )
-    table.chart = BarChart(
+    table.chart = percent_chart(
         _("On-time rate by department"),
         [Bar(r[1].text, r[3].value or 0.0) for r in table.rows],
-        100.0,
-        "%",
         rules.on_time_target_percent,
-        _("Target %(target)s%%", target=format(rules.on_time_target_percent, "g")),
     )
     return table
 
@@ -186,17 +180,16 @@ def about(scope: q.Scope) -> list[tuple[str, str]]:
 def build_report(scope: q.Scope, department: Department | None, details: bool = True) -> Report:
     """Every section of the report; `details` fills the row-level sections (exports only)."""
     groups = completion_groups(scope)
-    vital = vital_counts(scope)
-    citywide = scope.department_id is None
+    vital = vital_counts(scope.citywide())  # every department's: the roll-up's too
     tables: list[Table] = [
         requests_table(scope),
         *ontime_tables(scope, groups),
         *open_tables(scope, details),
-        *vital_tables(scope, details, vital),
+        *vital_tables(scope, details, department_vital(vital, scope.department_id)),
         *interpretation_tables(scope),
         glossary_table(scope),
         cost_table(scope, groups),
-        rollup_table(scope, groups, vital if citywide else None),
+        rollup_table(scope, groups, vital),
     ]
     by_key = {t.key: t for t in tables}
     return Report(

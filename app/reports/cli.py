@@ -41,7 +41,7 @@ def export_command(
         raise click.ClickException(f"no department {slug}") from exc
     except services.BadPeriod as exc:
         raise click.ClickException(str(exc)) from exc
-    built, scope = services.compliance_report(selection)
+    built, scope, records = services.compliance_export(selection, fmt)
     total = q.count_export_rows(scope) if fmt != "pdf" else len(built.tables)
     mode = "w" if fmt == "csv" else "wb"
     encoding = "utf-8" if fmt == "csv" else None
@@ -49,5 +49,5 @@ def export_command(
         click.progressbar(length=total, label=f"{fmt} export", file=sys.stderr) as bar,
         open(output, mode, encoding=encoding, newline="" if fmt == "csv" else None) as out,
     ):
-        exporters.write_report(built, scope, fmt, out, bar.update)
+        exporters.write_report(built, scope, fmt, out, bar.update, records)
     click.echo(f"wrote {output}", err=True)

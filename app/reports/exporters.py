@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
-from fpdf import FPDF, XPos, YPos
-from fpdf.fonts import FontFace
-from xlsxwriter import Workbook
 
 from app.exports import safe_cell
 from app.extensions import db
-from app.reports import charts
+from app.reports import charts, streaming
 from app.reports import queries as q
 from app.reports.model import Report, Table
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 Progress = Callable[[int], None]
 FORMATS = {
@@ -32,8 +34,9 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
-BATCH = 20_000
 XLSX_MAX_ROWS = 1_048_576
+#: Rows of a section written to the CSV text at a time (a detail section can have many).
+SECTION_BATCH = 5_000
 #: A Unicode font for the PDF when the system has one; the core Helvetica otherwise.
 PDF_FONTS = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -49,28 +52,69 @@ def _noop(_n: int) -> None:
     return None
 
 
-def job_batches(scope: q.Scope) -> Iterator[Sequence[Any]]:
-    """The row-level records in batches, streamed (a server-side cursor on PostgreSQL)."""
-    stmt = q.export_rows(scope)
-    conn = db.session.connection()
-    if conn.dialect.name == "sqlite":
-        # The driver's own tuples, straight to the CSV writer: no per-row work in SQLAlchemy.
-        # Every value is already text or a number (export_rows renders them in SQL).
-        sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(sql)
-            while batch := cursor.fetchmany(BATCH):
-                yield batch
-        finally:
-            cursor.close()
-        return
-    result = conn.execute(stmt.execution_options(yield_per=BATCH))  # a server-side cursor
-    yield from result.partitions()
+@dataclass
+class Records:
+    """An export's row-level records, already running (streaming.Started)."""
+
+    started: streaming.Started
+    lines: bool  # each row is the record's line of CSV, rendered by the database
+
+    def close(self) -> None:
+        self.started.close()
 
 
-def csv_chunks(report: Report, scope: q.Scope, progress: Progress = _noop) -> Iterator[str]:
-    """The report as CSV text, a chunk at a time (for a streamed response or a file)."""
+def start_records(scope: q.Scope, fmt: str) -> Records | None:
+    """Set the row-level records of an export in `fmt` running now (see streaming.Started),
+    before the report's figures are counted; None for a format without them (PDF).
+
+    CSV on SQLite reads each record as its line of CSV, rendered by the database
+    (queries.export_lines); otherwise the rows (queries.export_rows), every value already text
+    or a number.
+    """
+    if fmt == "pdf":
+        return None
+    lines = fmt == "csv" and db.session.connection().dialect.name == "sqlite"
+    stmt = q.export_lines(scope) if lines else q.export_rows(scope)
+    return Records(streaming.Started(stmt), lines)
+
+
+def _records(scope: q.Scope, fmt: str, records: Records | None) -> Records:
+    started = records or start_records(scope, fmt)
+    assert started is not None  # noqa: S101 (CSV and XLSX always have records)
+    return started
+
+
+def csv_record_chunks(records: Records) -> Iterator[tuple[str, int]]:
+    """CSV records as text, a batch at a time, with how many records each: the database's
+    lines as they are, or the rows written by the csv module (the same text)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    for batch in records.started.batches():
+        if records.lines:
+            yield "".join([line for (line,) in batch]), len(batch)
+            continue
+        writer.writerows(batch)  # guarded and rendered by the database
+        yield buf.getvalue(), len(batch)
+        buf.seek(0)
+        buf.truncate()
+
+
+def csv_chunks(
+    report: Report,
+    scope: q.Scope,
+    progress: Progress = _noop,
+    records: Records | None = None,
+) -> Iterator[str]:
+    """The report as CSV text, a chunk at a time (for a streamed response or a file);
+    `records`: the row-level records already started (start_records), if they were."""
+    records = _records(scope, "csv", records)
+    try:
+        yield from _csv_text(report, records, progress)
+    finally:
+        records.close()
+
+
+def _csv_text(report: Report, records: Records, progress: Progress) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
 
@@ -88,20 +132,28 @@ def csv_chunks(report: Report, scope: q.Scope, progress: Progress = _noop) -> It
     for table in report.tables:
         writer.writerow(["# section", table.key, _cell(table.title)])
         writer.writerow([_cell(c) for c in table.columns])
-        writer.writerows([_cell(v) for v in row] for row in table.raw_rows())
+        rows = table.raw_rows()  # a detail section streams many: written a batch at a time
+        while batch := list(islice(rows, SECTION_BATCH)):
+            writer.writerows([_cell(v) for v in row] for row in batch)
+            yield flush()
         writer.writerow([])
         yield flush()
     writer.writerow(["# section", "jobs", _("Every job of the requests submitted in the period")])
     writer.writerow(q.EXPORT_COLUMNS)
     yield flush()
-    for batch in job_batches(scope):
-        writer.writerows(batch)  # guarded and rendered by the database
-        progress(len(batch))
-        yield flush()
+    for text, count in csv_record_chunks(records):
+        yield text
+        progress(count)
 
 
-def write_csv(report: Report, scope: q.Scope, out: IO[str], progress: Progress = _noop) -> None:
-    for chunk in csv_chunks(report, scope, progress):
+def write_csv(
+    report: Report,
+    scope: q.Scope,
+    out: IO[str],
+    progress: Progress = _noop,
+    records: Records | None = None,
+) -> None:
+    for chunk in csv_chunks(report, scope, progress, records):
         out.write(chunk)
 
 
@@ -120,9 +172,25 @@ def _sheet_rows(ws: Any, start: int, rows: Any) -> int:
 
 
 def write_xlsx(
-    report: Report, scope: q.Scope, out: IO[bytes] | str | Path, progress: Progress = _noop
+    report: Report,
+    scope: q.Scope,
+    out: IO[bytes] | str | Path,
+    progress: Progress = _noop,
+    records: Records | None = None,
 ) -> None:
     """One sheet per section; formulas never: strings are always written as strings."""
+    records = _records(scope, "xlsx", records)
+    try:
+        _write_xlsx(report, records, out, progress)
+    finally:
+        records.close()
+
+
+def _write_xlsx(
+    report: Report, records: Records, out: IO[bytes] | str | Path, progress: Progress
+) -> None:
+    from xlsxwriter import Workbook  # imported by the formats that use it: a quicker CSV start
+
     book = Workbook(
         out,
         {
@@ -143,7 +211,7 @@ def write_xlsx(
             ws.write_string(1, c, safe_cell(name), bold)
         _sheet_rows(ws, 2, table.raw_rows())
     sheet, row, count = None, XLSX_MAX_ROWS, 0
-    for batch in job_batches(scope):
+    for batch in records.started.batches():
         for record in batch:
             if row >= XLSX_MAX_ROWS:
                 count += 1
@@ -170,6 +238,8 @@ def _pdf_font(pdf: FPDF) -> tuple[str, bool]:
 
 def write_pdf(report: Report, out: IO[bytes], progress: Progress = _noop) -> None:
     """The summary sections as tables, with their charts drawn as shapes."""
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="landscape", format="A4")
     pdf.set_auto_page_break(True, margin=12)
     family, unicode = _pdf_font(pdf)
@@ -207,6 +277,8 @@ def write_pdf(report: Report, out: IO[bytes], progress: Progress = _noop) -> Non
 
 def _para(pdf: FPDF, height: float, value: str) -> None:
     """A paragraph across the page; the next one starts on the left margin below it."""
+    from fpdf import XPos, YPos
+
     pdf.multi_cell(0, height, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
@@ -242,6 +314,8 @@ def _pdf_chart(pdf: FPDF, table: Table, text: Callable[[str], str]) -> None:
 
 
 def _pdf_table(pdf: FPDF, table: Table, text: Callable[[str], str]) -> None:
+    from fpdf.fonts import FontFace
+
     with pdf.table(
         headings_style=FontFace(emphasis=None, fill_color=(225, 230, 238)),
         line_height=4.5,
@@ -257,12 +331,18 @@ def _pdf_table(pdf: FPDF, table: Table, text: Callable[[str], str]) -> None:
 
 
 def write_report(
-    report: Report, scope: q.Scope, fmt: str, out: IO[Any], progress: Progress = _noop
+    report: Report,
+    scope: q.Scope,
+    fmt: str,
+    out: IO[Any],
+    progress: Progress = _noop,
+    records: Records | None = None,
 ) -> None:
-    """Write the report in `fmt` (csv, xlsx, pdf) to an open file."""
+    """Write the report in `fmt` (csv, xlsx, pdf) to an open file; `records`: its row-level
+    records if already started (start_records)."""
     if fmt == "csv":
-        write_csv(report, scope, out, progress)
+        write_csv(report, scope, out, progress, records)
     elif fmt == "xlsx":
-        write_xlsx(report, scope, out, progress)
+        write_xlsx(report, scope, out, progress, records)
     else:
         write_pdf(report, out, progress)

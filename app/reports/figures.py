@@ -1,11 +1,13 @@
 """The report's figures, aggregated in SQL; Python only shapes the (small) grouped results.
 
-This module: demand, punctuality, open work and vital documents, plus the shared helpers.
+This module: demand, punctuality and open work, plus the shared helpers (vital documents:
+vital_figures.py; the vendors' side: work_figures.py).
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
@@ -18,19 +20,22 @@ from sqlalchemy.sql.elements import ColumnElement
 from app import labels
 from app.auth.models import Department
 from app.extensions import db
-from app.languages import PRIORITY_CODES, display_name
+from app.languages import display_name
 from app.reports import queries as q
-from app.reports import sqlexpr
+from app.reports import sqlexpr, streaming
 from app.reports.model import DAYS, INT, PERCENT, Bar, BarChart, Cell, Table
 from app.requests.models import Job, JobStatus, Request
 from app.vendors.models import Vendor
 
-#: Rows fetched at a time where a section streams its rows.
-STREAM_BATCH = 20_000
-
 
 def pct(part: int, whole: int) -> float | None:
     return 100 * part / whole if whole else None
+
+
+def percent_chart(title: str, bars: list[Bar], target: float) -> BarChart:
+    """Percentages (0 to 100) with the policy's target drawn across them."""
+    label = _("Target %(target)s%%", target=format(target, "g"))
+    return BarChart(title, bars, 100.0, "%", target, label)
 
 
 def grouped_percentile(counts: Iterable[tuple[float, int]], pct_: float) -> float | None:
@@ -66,13 +71,21 @@ def vendor_key(vendor_id: int | None) -> str:
 
 
 def requests_table(scope: q.Scope) -> Table:
-    """Requests by language x kind x channel (a request counts once per target language)."""
+    """Requests by language x kind x channel (a request counts once per target language).
+
+    Grouped department by department in the order of the index that leads with the grouping
+    (no sort; the period only filters), the departments' groups added up here.
+    """
+    keys = (Job.department_id, Job.kind, Job.language, Job.channel)
+    submitted = sqlexpr.scanned(scope.dialect, Job.submitted_on)
     stmt = (
-        select(Job.language, Job.kind, Job.channel, func.count(Job.id))
-        .where(q.in_department(scope), q.submitted_in(scope))
-        .group_by(Job.language, Job.kind, Job.channel)
-        .order_by(Job.language, Job.kind, Job.channel)
+        select(*keys, func.count(Job.id))
+        .where(q.in_department(scope), submitted.between(scope.start, scope.end))
+        .group_by(*keys)
     )
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    for _dept, kind, language, channel, n in streaming.converted(stmt):
+        counts[(language, kind, channel)] += n
     table = Table(
         "requests",
         _("Requests by language, kind and channel"),
@@ -80,7 +93,7 @@ def requests_table(scope: q.Scope) -> Table:
         note=_("A request counts once for each language it asks for."),
     )
     per_language: dict[str, int] = defaultdict(int)
-    for language, kind, channel, n in db.session.execute(stmt):
+    for (language, kind, channel), n in sorted(counts.items()):
         drill = {"section": "requests", "language": language, "kind": kind, "channel": channel}
         table.rows.append(
             [
@@ -121,10 +134,10 @@ class Completions(NamedTuple):
 def completion_groups(scope: q.Scope) -> list[Completions]:
     """queries.completion_groups' rows: on-time figures, turnaround and cost from one pass."""
     kinds = set(scope.rules.measured_kinds)
-    return [
+    return [  # tens of thousands of groups at a million requests: one string per language
         Completions(
             r.department_id,
-            r.language,
+            sys.intern(r.language),
             r.vendor_id,
             r.kind in kinds,
             bool(r.done),
@@ -134,7 +147,7 @@ def completion_groups(scope: q.Scope) -> list[Completions]:
             int(r.minutes or 0),
             r.cost,
         )
-        for r in db.session.execute(q.completion_groups(scope))
+        for r in streaming.converted(q.completion_groups(scope))
     ]
 
 
@@ -197,13 +210,8 @@ def _ontime_table(
     table.rows.append(
         _ontime_row(_("All"), {}, totals[0], totals[1], list(everything.items()), target)
     )
-    table.chart = BarChart(
-        _("On-time rate"),
-        [Bar(r[0].text, r[4].value or 0.0) for r in table.rows[:-1]],
-        100.0,
-        "%",
-        target,
-        _("Target %(target)s%%", target=format(target, "g")),
+    table.chart = percent_chart(
+        _("On-time rate"), [Bar(r[0].text, r[4].value or 0.0) for r in table.rows[:-1]], target
     )
     return table
 
@@ -265,13 +273,16 @@ def open_tables(scope: q.Scope, details: bool = True) -> list[Table]:
     age = q.age_days(scope).label("age")
     overdue = case((Job.due_date < scope.end, 1), else_=0).label("overdue")
     by_lang: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    # the language as an expression: grouped in the order of its own index, that index would
+    # be walked whole instead of the open jobs' range of closed_on
+    language_ = sqlexpr.scanned(scope.dialect, Job.language)
     for part in q.open_parts(scope):  # each one index range; a language's groups add up
         stmt = (
-            select(Job.language, age, overdue, func.count(Job.id))
+            select(language_, age, overdue, func.count(Job.id))
             .where(q.in_department(scope), part)
-            .group_by(Job.language, age, overdue)
+            .group_by(language_, age, overdue)
         )
-        for language, days, late, n in db.session.execute(stmt):
+        for language, days, late, n in streaming.converted(stmt):
             by_lang[language].append((days, late, n))
     summary = Table(
         "open",
@@ -302,14 +313,15 @@ def open_tables(scope: q.Scope, details: bool = True) -> list[Table]:
     )
     if not details:
         return [summary, detail]
-    list_stmt = (
+    list_stmt = (  # values as text and numbers: the rows need no conversion (streaming.rows)
         select(
             Request.number,
             Department.slug,
             Job.language,
-            Job.status,
-            Job.due_date,
+            sqlexpr.as_text(Job.status),
+            sqlexpr.as_text(Job.due_date),
             q.age_days(scope),
+            overdue,
         )
         .select_from(Job)
         .join(Request, Request.id == Job.request_id)
@@ -321,7 +333,7 @@ def open_tables(scope: q.Scope, details: bool = True) -> list[Table]:
     words = {True: _("yes"), False: _("no")}
 
     def open_rows() -> Iterator[list[Cell]]:
-        for number, dept, language, status, due, days in streamed(list_stmt):
+        for number, dept, language, status, due, days, late in streaming.rows(list_stmt):
             yield [
                 Cell(number),
                 Cell(dept),
@@ -329,18 +341,11 @@ def open_tables(scope: q.Scope, details: bool = True) -> list[Table]:
                 Cell(status_names.get(status) or labels.label(labels.STATUS_LABELS, status)),
                 Cell(due),
                 Cell(days, INT),
-                Cell(words[due < scope.end]),
+                Cell(words[bool(late)]),
             ]
 
     detail.source = open_rows
     return [summary, detail]
-
-
-def streamed(stmt: Any) -> Iterator[Any]:
-    """A query's rows a batch at a time (a server-side cursor on PostgreSQL), not all at once."""
-    result = db.session.connection().execute(stmt.execution_options(yield_per=STREAM_BATCH))
-    for part in result.partitions():
-        yield from part
 
 
 def _open_row(
@@ -354,158 +359,4 @@ def _open_row(
         Cell(sum(n for _d, late, n in groups if late), INT, {**base, "state": "overdue"}),
         Cell(grouped_percentile(ages, 50), DAYS, base),
         Cell(max((float(d) for d, n in ages if n), default=None), DAYS, base),
-    ]
-
-
-def vital_states(scope: q.Scope) -> Any:
-    """Per vital request and priority language, the best state of its jobs (2, 1 or 0)."""
-    return (
-        select(
-            Request.id.label("request_id"),
-            Request.department_id.label("department_id"),
-            Job.language.label("language"),
-            func.max(q.vital_state(scope)).label("state"),
-        )
-        .join(Request, Request.id == Job.request_id)
-        .where(
-            q.request_in_department(scope),
-            q.vital_requests(scope),
-            # a filter on each request's few jobs, not eleven look-ups per request
-            sqlexpr.scanned(scope.dialect, Job.language).in_(PRIORITY_CODES),
-        )
-        .group_by(Request.id, Request.department_id, Job.language)
-        .subquery()
-    )
-
-
-#: Per department: per language, vital documents in each state (2, 1, 0); and documents.
-VitalCounts = tuple[dict[int, dict[str, dict[int, int]]], dict[int, int]]
-
-
-def vital_counts(scope: q.Scope) -> VitalCounts:
-    """The vital-coverage counts of each department in the scope (the section and roll-up)."""
-    states = vital_states(scope)
-    by_dept: dict[int, dict[str, dict[int, int]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(int))
-    )
-    stmt = select(states.c.department_id, states.c.language, states.c.state, func.count()).group_by(
-        states.c.department_id, states.c.language, states.c.state
-    )
-    for dept, language, state, n in db.session.execute(stmt):
-        by_dept[dept][language][state] += n
-    docs_stmt = (
-        select(Request.department_id, func.count(Request.id))
-        .where(q.request_in_department(scope), q.vital_requests(scope))
-        .group_by(Request.department_id)
-    )
-    docs = {dept: int(n) for dept, n in db.session.execute(docs_stmt)}
-    return by_dept, docs
-
-
-def vital_tables(
-    scope: q.Scope, details: bool = True, vital: VitalCounts | None = None
-) -> list[Table]:
-    """Each vital document against the priority languages: translated and reviewed or not."""
-    by_dept, per_dept_docs = vital if vital is not None else vital_counts(scope)
-    counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for languages in by_dept.values():
-        for language, states in languages.items():
-            for state, n in states.items():
-                counts[language][state] += n
-    docs = sum(per_dept_docs.values())
-    target = scope.rules.vital_target_percent
-    summary = Table(
-        "vital",
-        _("Vital documents coverage"),
-        [
-            _("Language"),
-            _("Vital documents"),
-            _("Translated and human-reviewed"),
-            _("Requested, not done"),
-            _("Not requested"),
-            _("Coverage"),
-        ],
-        note=_(
-            "Translated and human-reviewed: a job in the language completed with a delivery "
-            "the department accepted. A machine draft alone never counts."
-        ),
-    )
-    total_done = 0
-    for language in PRIORITY_CODES:
-        done, asked = counts[language][2], counts[language][1]
-        total_done += done
-        base = {"section": "vital", "language": language}
-        summary.rows.append(
-            [
-                Cell(display_name(language)),
-                Cell(docs, INT, {"section": "vital"}),
-                Cell(done, INT, {**base, "state": "done"}),
-                Cell(asked, INT, {**base, "state": "requested"}),
-                Cell(docs - done - asked, INT, {**base, "state": "missing"}),
-                Cell(pct(done, docs), PERCENT, base),
-            ]
-        )
-    cells = docs * len(PRIORITY_CODES)
-    summary.rows.append(
-        [
-            Cell(_("All")),
-            Cell(docs, INT, {"section": "vital"}),
-            Cell(total_done, INT),
-            Cell(None),
-            Cell(None),
-            Cell(pct(total_done, cells), PERCENT),
-        ]
-    )
-    summary.chart = BarChart(
-        _("Vital documents translated and reviewed"),
-        [Bar(r[0].text, r[5].value or 0.0) for r in summary.rows[:-1]],
-        100.0,
-        "%",
-        target,
-        _("Target %(target)s%%", target=format(target, "g")),
-    )
-    return [summary, _vital_matrix(scope, vital_states(scope), details)]
-
-
-def _vital_matrix(scope: q.Scope, states: Any, details: bool) -> Table:
-    words = {2: _("translated and reviewed"), 1: _("requested, not done")}
-    matrix = Table(
-        "vital_documents",
-        _("Each vital document"),
-        [_("Request"), _("Title"), *[display_name(c) for c in PRIORITY_CODES]],
-        detail=True,
-        drill={"section": "vital"},
-    )
-    if not details:
-        return matrix
-    stmt = (
-        select(Request.id, Request.number, Request.title, states.c.language, states.c.state)
-        .outerjoin(states, states.c.request_id == Request.id)
-        .where(q.request_in_department(scope), q.vital_requests(scope))
-        .order_by(Request.id)
-    )
-
-    def matrix_rows() -> Iterator[list[Cell]]:
-        current: list[Any] | None = None
-        found: dict[str, int] = {}
-        for rid, number, title, language, state in streamed(stmt):
-            if current is None or current[0] != rid:
-                if current is not None:
-                    yield _matrix_row(current, found, words)
-                current, found = [rid, number, title], {}
-            if language:
-                found[language] = state
-        if current is not None:
-            yield _matrix_row(current, found, words)
-
-    matrix.source = matrix_rows
-    return matrix
-
-
-def _matrix_row(doc: list[Any], found: dict[str, int], words: dict[int, str]) -> list[Cell]:
-    missing = _("not requested")
-    return [
-        Cell(doc[1]),
-        Cell(doc[2]),
-        *[Cell(words.get(found.get(c, 0), missing)) for c in PRIORITY_CODES],
     ]

@@ -125,17 +125,18 @@ def export(fmt: str) -> Any:
         selection = _selection()
     except services.BadPeriod:
         abort(400)
-    report, scope = services.compliance_report(selection)
+    report, scope, records = services.compliance_export(selection, fmt)
     name = f"compliance-{selection.slug}-{selection.start}-{selection.end}.{fmt}"
     if fmt == "csv":
-        body = (chunk.encode() for chunk in exporters.csv_chunks(report, scope))
+        chunks = exporters.csv_chunks(report, scope, records=records)
+        body = (chunk.encode() for chunk in chunks)
         response = Response(stream_with_context(body), mimetype=exporters.FORMATS["csv"])
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     fd, path = tempfile.mkstemp(suffix=f".{fmt}", dir=current_app.instance_path)
     try:
         with os.fdopen(fd, "wb") as out:
-            exporters.write_report(report, scope, fmt, out)
+            exporters.write_report(report, scope, fmt, out, records=records)
     except BaseException:
         os.unlink(path)
         raise

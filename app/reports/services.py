@@ -13,6 +13,7 @@ from app.auth.actor import Actor
 from app.auth.models import CITYWIDE_ROLES, Department, Role
 from app.extensions import db
 from app.policy import get_policy
+from app.reports import exporters
 from app.reports import queries as q
 from app.reports.assemble import build_report
 from app.reports.model import Report
@@ -93,6 +94,22 @@ def compliance_report(selection: Selection, details: bool = True) -> tuple[Repor
     """
     scope = scope_of(selection)
     return build_report(scope, selection.department, details), scope
+
+
+def compliance_export(
+    selection: Selection, fmt: str
+) -> tuple[Report, q.Scope, exporters.Records | None]:
+    """The report for an export in `fmt`, with its row-level records set running first, so
+    that the database reads them while the figures are counted (exporters.start_records).
+    The caller passes them to exporters.write_report or csv_chunks, which close them."""
+    scope = scope_of(selection)
+    records = exporters.start_records(scope, fmt)
+    try:
+        return build_report(scope, selection.department), scope, records
+    except BaseException:
+        if records is not None:
+            records.close()
+        raise
 
 
 def drill_records(selection: Selection, drill: q.Drill, page: int, per_page: int) -> Any:

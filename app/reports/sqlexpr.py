@@ -108,10 +108,15 @@ def epoch_days(dialect: str, day: Any) -> ColumnElement[int]:
 
 
 def minutes_between(dialect: str, start: Any, end: Any) -> ColumnElement[int]:
-    """Whole minutes from one UTC timestamp column to another."""
+    """Whole minutes (floored) from one UTC timestamp to a later one.
+
+    SQLite counts from the milliseconds between them (its date functions' resolution),
+    rounded to a whole number first so that no floating-point error crosses a minute.
+    """
     if dialect == "postgresql":
         return cast(func.floor(func.extract("epoch", end - start) / 60), Integer)
-    return cast((func.julianday(end) - func.julianday(start)) * 1440, Integer)
+    millis = cast(func.round((func.julianday(end) - func.julianday(start)) * 86_400_000), Integer)
+    return millis // 60_000
 
 
 def scanned(dialect: str, column: Any) -> ColumnElement[Any]:
@@ -143,3 +148,27 @@ def money(column: Any) -> ColumnElement[float]:
     """A Money column (an integer of 1/10,000 dollars) as dollars, computed by the database."""
     dollars = cast(type_coerce(column, Integer), Numeric(20, 4)) / literal_column("10000.0")
     return type_coerce(func.round(dollars, 2), Float)
+
+
+#: Characters that make the csv module quote a field (QUOTE_MINIMAL, its default dialect).
+CSV_SPECIAL = '*[,"\r\n]*'
+CSV_LINE_END = "\r\n"
+
+
+def csv_field(column: Any, may_need_quotes: bool) -> ColumnElement[str]:
+    """A value as the csv module writes it: NULL empty, quoted (inner quotes doubled) where it
+    holds a delimiter, a quote or a line break; numbers as the database prints them."""
+    if not may_need_quotes:
+        return func.coalesce(column, literal(""))
+    quoted = literal('"') + func.replace(column, literal('"'), literal('""')) + literal('"')
+    return func.coalesce(
+        case((column.op("GLOB")(literal(CSV_SPECIAL)), quoted), else_=column), literal("")
+    )
+
+
+def csv_line(fields: list[ColumnElement[str]]) -> ColumnElement[str]:
+    """Fields joined into one CSV record, with the csv module's line ending (SQLite)."""
+    line: Any = fields[0]
+    for field in fields[1:]:
+        line = line.op("||")(literal(",")).op("||")(field)
+    return type_coerce(line.op("||")(literal(CSV_LINE_END)), String)

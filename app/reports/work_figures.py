@@ -12,7 +12,7 @@ from sqlalchemy import case, func, select
 from app.extensions import db
 from app.languages import display_name
 from app.reports import queries as q
-from app.reports import sqlexpr
+from app.reports import streaming
 from app.reports.figures import (
     Completions,
     count_if,
@@ -22,37 +22,30 @@ from app.reports.figures import (
     vendor_names,
 )
 from app.reports.model import HOURS, INT, MONEY, PERCENT, Cell, Table
-from app.requests.models import Job, JobStatus, Request
-from app.vendors.models import Delivery, Offer, OfferStatus
+from app.requests.models import Job, JobStatus, Request, RequestKind
+from app.vendors.models import Delivery
 
 
 def interpretation_tables(scope: q.Scope) -> list[Table]:
     """Fill rate, time to assign, cancellations and minutes; how languages were identified."""
-    # One pass over the interpretation jobs: counts and the time to the first acceptance.
+    # One pass over the interpretation jobs' facts (the index by kind holds them all).
     cancelled = case((Job.status == JobStatus.CANCELLED, 1), else_=0).label("cancelled")
     filled = case(((Job.status != JobStatus.CANCELLED) & q.filled(), 1), else_=0).label("filled")
-    accepted_at = (
-        select(func.min(Offer.responded_at))
-        .where(Offer.job_id == Job.id, Offer.status == OfferStatus.ACCEPTED)
-        .scalar_subquery()
-    )
-    wait = sqlexpr.minutes_between(scope.dialect, Request.created_at, accepted_at).label("wait")
     stmt = (
         select(
             Job.language,
             cancelled,
             filled,
-            wait,
+            Job.assign_minutes,
             func.count(Job.id),
             func.coalesce(func.sum(Job.minutes_billed), 0),
         )
-        .join(Request, Request.id == Job.request_id)
         .where(q.in_department(scope), q.interpretation_jobs(scope))
-        .group_by("cancelled", "filled", "wait", Job.language)
+        .group_by("cancelled", "filled", Job.assign_minutes, Job.language)
     )
     counts: dict[str, list[int]] = {}
     waits: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for language, was_cancelled, was_filled, m, n, mins in db.session.execute(stmt):
+    for language, was_cancelled, was_filled, m, n, mins in streaming.converted(stmt):
         tally = counts.setdefault(language, [0, 0, 0, 0])
         tally[0] += n
         tally[1] += n if was_cancelled else 0
@@ -108,10 +101,18 @@ def _interp_row(
 
 
 def _method_table(scope: q.Scope) -> Table:
+    """Interpretation requests by language method: those of the interpretation jobs counted
+    above (the jobs carry their request's department, kind and submission day), read from the
+    requests' index by kind."""
+    has_job = select(Job.request_id).where(Job.request_id == Request.id).exists()
     stmt = (
-        select(Request.language_method, func.count(func.distinct(Request.id)))
-        .join(Job, Job.request_id == Request.id)
-        .where(q.in_department(scope), q.interpretation_jobs(scope))
+        select(Request.language_method, func.count(Request.id))
+        .where(
+            q.of_department(scope, Request.department_id),
+            Request.kind == RequestKind.INTERPRETATION,
+            q.request_submitted_in(scope),
+            has_job,
+        )
         .group_by(Request.language_method)
     )
     names = {

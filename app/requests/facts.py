@@ -11,6 +11,11 @@ A delivery copies its job's department and language the same way.
 
 Turnaround is counted once, when the job completes, by the policy calendar then in force; like
 the job's cost, it is not recounted when the calendar changes later.
+
+Facts of a job's offers and deliveries (LINK_FACTS: a vendor accepted an offer, the minutes to
+the first acceptance, the department accepted a delivery) are recounted in SQL by
+link_facts_update(), the same statement the migration's backfill runs, after every flush that
+added or changed an offer or a delivery (or moved a request's submission time).
 """
 
 from __future__ import annotations
@@ -21,13 +26,27 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from flask import Flask
-from sqlalchemy import Connection, Engine, Insert, event, inspect, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Insert,
+    Update,
+    and_,
+    event,
+    exists,
+    func,
+    inspect,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.orm import Session, joinedload
 
 from app.audit import utcnow
 from app.policy import BusinessCalendar, Policy, get_policy
+from app.reports.sqlexpr import minutes_between
 from app.requests.models import Job, JobStatus, Request
-from app.vendors.models import Delivery
+from app.vendors.models import Delivery, Offer, OfferStatus, ReviewOutcome
 
 #: Request attributes a job copies or counts from.
 REQUEST_FACTS = ("department_id", "kind", "channel", "created_at")
@@ -41,8 +60,12 @@ JOB_FACTS = (
     "closed_on",
     "turnaround_business_days",
 )
+#: The facts on jobs recounted from their offers and deliveries (link_facts_update).
+LINK_FACTS = ("offer_accepted", "assign_minutes", "delivery_accepted")
 #: Set on a connection's info when it inserted jobs outside the unit of work.
 _INSERTED = "report_facts_jobs_inserted"
+#: The session's info key: ids of jobs whose LINK_FACTS the flush in progress may change.
+_LINKED = "report_facts_linked_jobs"
 
 
 def local_day(moment: datetime | None, zone: ZoneInfo) -> date | None:
@@ -136,6 +159,58 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
                 delivery.department_id, delivery.language = owner.department_id, owner.language
 
 
+def link_facts_update(dialect: str, job_ids: Any = None) -> Update:
+    """An UPDATE setting LINK_FACTS of the jobs `job_ids` (ids, or a subquery of them; None:
+    every job) from their offers and deliveries as stored now."""
+    jobs = Job.__table__
+    accepted = and_(Offer.job_id == jobs.c.id, Offer.status == OfferStatus.ACCEPTED)
+    first = select(func.min(Offer.responded_at)).where(accepted).scalar_subquery()
+    submitted = select(Request.created_at).where(Request.id == jobs.c.request_id)
+    stmt = update(jobs).values(
+        offer_accepted=exists().where(accepted),
+        assign_minutes=minutes_between(dialect, submitted.scalar_subquery(), first),
+        delivery_accepted=exists().where(
+            Delivery.job_id == jobs.c.id, Delivery.outcome == ReviewOutcome.ACCEPTED
+        ),
+    )
+    return stmt if job_ids is None else stmt.where(jobs.c.id.in_(job_ids))
+
+
+def fill_link_facts(conn: Connection) -> None:
+    """LINK_FACTS of every job with an offer or a delivery, set-based (the migration's
+    backfill, the demo data); jobs without either keep the columns' defaults."""
+    linked = union(select(Offer.job_id), select(Delivery.job_id))
+    conn.execute(link_facts_update(conn.dialect.name, linked))
+
+
+def _note_linked_jobs(session: Session, _context: Any) -> None:
+    """After a flush wrote them: the jobs of every offer and delivery it added, changed or
+    deleted, and of every request whose submission time it changed."""
+    ids: set[int] = session.info.setdefault(_LINKED, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Offer | Delivery):
+            ids.update(i for i in (obj.job_id, *_old_values(obj, "job_id")) if i is not None)
+        elif isinstance(obj, Request) and obj in session.dirty and _changed(obj, ("created_at",)):
+            ids.update(j.id for j in obj.jobs if j.id is not None)
+
+
+def _old_values(obj: Any, name: str) -> tuple[Any, ...]:
+    return tuple(inspect(obj).attrs[name].history.deleted or ())
+
+
+def _recount_linked_jobs(session: Session, _context: Any) -> None:
+    """Recount LINK_FACTS of the noted jobs in SQL, and let their loaded objects reload them."""
+    ids = session.info.pop(_LINKED, None)
+    if not ids:
+        return
+    conn = session.connection()
+    conn.execute(link_facts_update(conn.dialect.name, sorted(ids)))
+    for job_id in ids:
+        loaded = session.identity_map.get(session.identity_key(Job, job_id))
+        if loaded is not None:
+            session.expire(loaded, list(LINK_FACTS))
+
+
 def _note_job_inserts(
     conn: Connection, clause: Any, multiparams: Any, params: Any, execution_options: Any
 ) -> None:
@@ -172,6 +247,8 @@ def init_facts(app: Flask) -> None:
     for target, name, listener in (
         (Session, "before_flush", _before_flush),
         (Session, "before_commit", _fill_inserted_jobs),
+        (Session, "after_flush", _note_linked_jobs),
+        (Session, "after_flush_postexec", _recount_linked_jobs),
         (Engine, "before_execute", _note_job_inserts),
     ):
         if not event.contains(target, name, listener):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import utcnow
@@ -93,6 +93,14 @@ class Request(db.Model):  # type: ignore[name-defined]
     # documents (a few percent of the requests) from their own index.
     __table_args__ = (
         Index("ix_requests_department_id_created_at", "department_id", "created_at"),
+        # interpretation requests by how the resident's language was identified
+        Index(
+            "ix_requests_department_id_kind_created_at",
+            "department_id",
+            "kind",
+            "created_at",
+            "language_method",
+        ),
         Index(
             "ix_requests_vital_created_at", "vital", "created_at", "department_id", "kind", "status"
         ),
@@ -170,7 +178,14 @@ class Job(db.Model):  # type: ignore[name-defined]
             "due_date",
         ),
         # a request's jobs by language (vital coverage reads them from the index alone)
-        Index("ix_jobs_request_id_language", "request_id", "language", "status", "completed_on"),
+        Index(
+            "ix_jobs_request_id_language",
+            "request_id",
+            "language",
+            "status",
+            "completed_on",
+            "delivery_accepted",
+        ),
         # a department's jobs open at a period's end (closed_on NULL or after it)
         Index(
             "ix_jobs_department_id_closed_on",
@@ -182,7 +197,7 @@ class Job(db.Model):  # type: ignore[name-defined]
             "language",
             "vendor_id",
         ),
-        # a department's jobs by submission day (requests by language, kind and channel)
+        # a department's jobs by submission day (drill-downs, the export's row count)
         Index(
             "ix_jobs_department_id_submitted_on",
             "department_id",
@@ -190,6 +205,21 @@ class Job(db.Model):  # type: ignore[name-defined]
             "kind",
             "channel",
             "language",
+        ),
+        # a department's jobs submitted in a period grouped by kind, language and channel
+        # (requests by language, kind and channel; interpretation): read in this order the
+        # groups need no sort, and the index alone answers (the period only filters)
+        Index(
+            "ix_jobs_department_id_kind_language_channel",
+            "department_id",
+            "kind",
+            "language",
+            "channel",
+            "submitted_on",
+            "status",
+            "offer_accepted",
+            "assign_minutes",
+            "minutes_billed",
         ),
     )
 
@@ -233,6 +263,13 @@ class Job(db.Model):  # type: ignore[name-defined]
     closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # completed or cancelled
     # Business days from submitted_on to completed_on, by the calendar in force at completion.
     turnaround_business_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Facts of the job's offers and deliveries (app/requests/facts.py recounts them in the
+    # flush that changes one): whether a vendor accepted an offer, the minutes from the
+    # request's submission to the first acceptance, and whether the department accepted a
+    # delivery.
+    offer_accepted: Mapped[bool] = mapped_column(Boolean, server_default=false(), nullable=False)
+    assign_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    delivery_accepted: Mapped[bool] = mapped_column(Boolean, server_default=false(), nullable=False)
 
     request: Mapped[Request] = relationship(back_populates="jobs")
     vendor: Mapped[Vendor | None] = relationship()

@@ -8,7 +8,9 @@ each, kept in --workdir between runs; /tmp/report-bench by default) it times, si
 one run:
   * `flask report export --format csv|xlsx` for the largest department and for all, each in
     its own child process, recording its peak memory (ru_maxrss from wait4);
-  * `sqlite3 -csv DB "SELECT ..."`: the same row-level records (the export's own SQL);
+  * `sqlite3 -csv DB "SELECT ..."`: the same row-level records (queries.export_rows, the
+    export's own SQL for them; on SQLite the CSV export reads the same rows already rendered
+    as lines of CSV by queries.export_lines, started before the report's figures are counted);
   * the report page for the largest department (GET /reports, warm, best of two) over three
     periods ending on the demo data's last day: the page's default length (the policy's
     history_days, 90), one year, and the whole two-year span.

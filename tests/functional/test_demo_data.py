@@ -14,6 +14,7 @@ from app.policy import get_policy
 from app.requests.facts import JOB_FACTS, refresh_job_facts
 from app.requests.models import Job
 from app.vendors.models import Delivery
+from tests.integration.test_job_facts import _independent_link_facts, _stored_link_facts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,6 +40,8 @@ def test_demo_data_facts_equal_a_recomputation(tmp_path: Path) -> None:
             twin.cancelled_at = job.cancelled_at
             refresh_job_facts(twin, job.request, policy)
             assert stored == {name: getattr(twin, name) for name in JOB_FACTS}, job.id
+        with db.engine.connect() as conn:  # the facts of the offers and deliveries, too
+            assert _stored_link_facts(conn) == _independent_link_facts(conn)
         for delivery in db.session.scalars(select(Delivery)):
             assert (delivery.department_id, delivery.language) == (
                 delivery.job.department_id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
@@ -92,6 +94,36 @@ def test_guarded_text_in_sql_equals_safe_cell() -> None:
         for value in values:
             got = c.scalar(select(sqlexpr.guarded_text(literal(value))))
             assert got == safe_cell(value), value
+
+
+def test_csv_lines_in_sql_equal_the_csv_module() -> None:
+    """export_lines' rendering: the same text csv.writer makes of the same values."""
+    values: list[object] = ["a,b", 'say "hi"', "two\nlines", "cr\rhere", "plain", "", None]
+    values += ["'=guarded", "ünïcode, ok", 0, 45, 12.5, 100.0, 0.07, 1234567.89, None]
+    row = [literal(v) if v is not None else literal(None) for v in values]
+    conn = sqlite3.connect(":memory:")
+    engine = create_engine("sqlite://", creator=lambda: conn)
+    fields = [sqlexpr.csv_field(v, isinstance(values[i], str)) for i, v in enumerate(row)]
+    with engine.connect() as c:
+        line = c.scalar(select(sqlexpr.csv_line(fields)))
+        floats = c.scalar(select(sqlexpr.csv_line([sqlexpr.csv_field(v, False) for v in row[-6:]])))
+    buf = io.StringIO()
+    csv.writer(buf).writerow(values)
+    assert line == buf.getvalue()
+    buf = io.StringIO()
+    csv.writer(buf).writerow(values[-6:])
+    assert floats == buf.getvalue()
+
+
+def test_minutes_between_floors_whole_minutes() -> None:
+    engine = create_engine("sqlite://")
+    start = datetime(2026, 3, 17, 3, 30, tzinfo=UTC)
+    with engine.connect() as conn:
+        for after in (0, 59.999, 60, 5400.5, 86400 * 3 + 59.9):
+            end = start + timedelta(seconds=after)
+            stored = [literal(m.strftime("%Y-%m-%d %H:%M:%S.%f")) for m in (start, end)]
+            got = conn.scalar(select(sqlexpr.minutes_between("sqlite", *stored)))
+            assert got == (end - start) // timedelta(minutes=1), after
 
 
 def test_chart_svg_escapes_labels_and_has_a_text_alternative() -> None:
