@@ -156,7 +156,18 @@ def about(scope: q.Scope) -> list[tuple[str, str]]:
         ),
         (
             _("Turnaround"),
-            _("%(days)s from the request's submission to the job's completion.", days=days),
+            " ".join(
+                [
+                    _(
+                        "%(days)s from the request's submission to the job's completion.",
+                        days=days,
+                    ),
+                    _(
+                        "It is counted once, when the job is completed, by the holiday calendar "
+                        "in force that day; a later change to the calendar does not recount it."
+                    ),
+                ]
+            ),
         ),
         (
             _("On time"),

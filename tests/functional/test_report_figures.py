@@ -169,6 +169,8 @@ def test_report_states_policy_version_and_definitions(report: Report) -> None:
     about = dict(report.about)
     assert about["Policy version"] == get_policy().version
     assert "business days" in about["Turnaround"]
+    # turnaround is recorded at completion (job.turnaround_business_days), not recounted
+    assert "counted once, when the job is completed" in about["Turnaround"]
 
 
 def test_calendar_days_and_open_jobs_not_counted_late(ctx: None, city: dict[str, Any]) -> None:
