@@ -156,17 +156,11 @@ def about(scope: q.Scope) -> list[tuple[str, str]]:
         ),
         (
             _("Turnaround"),
-            " ".join(
-                [
-                    _(
-                        "%(days)s from the request's submission to the job's completion.",
-                        days=days,
-                    ),
-                    _(
-                        "It is counted once, when the job is completed, by the holiday calendar "
-                        "in force that day; a later change to the calendar does not recount it."
-                    ),
-                ]
+            _(
+                "%(days)s from the request's submission to the job's completion. It is counted "
+                "once, when the job is completed, by the holiday calendar in force that day; a "
+                "later change to the calendar does not recount it.",
+                days=days,
             ),
         ),
         (
